@@ -1,0 +1,346 @@
+/**
+ * The pipeline format: StreamKit's YAML/JSON shape (`steps:` or `nodes:` with `needs`), parsed with
+ * line/column positions and compiled into the flat `Pipeline` form (nodes + connections) that the
+ * engine, the API and the studio share. The zod schemas here are the single source of the format.
+ */
+import { z } from 'zod';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import type { Issue, SourcePosition } from './errors';
+import { PipelineError } from './errors';
+
+/** `reliable` (backpressure) or `best_effort` (drop when full). */
+export const EdgeModeSchema = z.enum(['reliable', 'best_effort']);
+
+/** `oneshot` (file in, file out) or `dynamic` (long-running, reconfigurable). */
+export const ModeSchema = z.enum(['oneshot', 'dynamic']);
+
+/** A node id: no dots (`needs: a.pin` splits at the first dot). */
+export const NodeIdSchema = z
+  .string()
+  .min(1)
+  .regex(/^[^.\s]+$/, 'node ids may not contain dots or spaces');
+
+const NeedsRef = z.union([
+  z.string().min(1),
+  z.strictObject({ node: z.string().min(1), mode: EdgeModeSchema.optional() }),
+]);
+
+/** `needs`: a node id, `node.pin`, `{node, mode}`, a list of those, or a map input-pin → source. */
+export const NeedsSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ node: z.string().min(1), mode: EdgeModeSchema.optional() }),
+  z.array(NeedsRef).min(1),
+  z
+    .record(z.string(), NeedsRef)
+    .refine((map) => !('node' in map), "'node' cannot be used as a pin name in a needs map"),
+]);
+
+/** One entry of `nodes:`. */
+export const NodeEntrySchema = z.strictObject({
+  kind: z.string().min(1),
+  params: z.unknown().optional(),
+  needs: NeedsSchema.optional(),
+});
+
+/** One entry of `steps:`. */
+export const StepSchema = z.strictObject({
+  kind: z.string().min(1),
+  params: z.unknown().optional(),
+});
+
+/** One edge of a compiled pipeline, in StreamKit's API names. */
+export const ConnectionSchema = z.strictObject({
+  from_node: z.string().min(1),
+  from_pin: z.string().min(1),
+  to_node: z.string().min(1),
+  to_pin: z.string().min(1),
+  mode: EdgeModeSchema.optional(),
+});
+
+const common = {
+  name: z.string().optional(),
+  description: z.string().optional(),
+  mode: ModeSchema.optional(),
+};
+
+const StepsDocumentSchema = z.looseObject({ ...common, steps: z.array(StepSchema).min(1) });
+const DagDocumentSchema = z.looseObject({
+  ...common,
+  nodes: z.record(NodeIdSchema, NodeEntrySchema),
+});
+const FlatDocumentSchema = z.looseObject({
+  ...common,
+  nodes: z.record(NodeIdSchema, z.strictObject({ kind: z.string().min(1), params: z.unknown().optional() })),
+  connections: z.array(ConnectionSchema),
+});
+
+/**
+ * The pipeline document as written (YAML or JSON): `steps:`, `nodes:` with `needs`, or the flat
+ * API form `nodes:` + `connections:`. Unknown top-level keys are kept (UI metadata).
+ */
+export const PipelineDocumentSchema = z.union([StepsDocumentSchema, DagDocumentSchema, FlatDocumentSchema]);
+
+/** The pipeline document as written. */
+export type PipelineDocument = z.infer<typeof PipelineDocumentSchema>;
+/** One edge. */
+export type Connection = z.infer<typeof ConnectionSchema>;
+/** Pipeline mode. */
+export type PipelineMode = z.infer<typeof ModeSchema>;
+
+/** The compiled, flat form of a pipeline (StreamKit's API `Pipeline`). */
+export interface Pipeline {
+  name?: string;
+  description?: string;
+  mode: PipelineMode;
+  /** Node id → kind and raw params, in document order. */
+  nodes: Record<string, { kind: string; params?: unknown }>;
+  connections: Connection[];
+  /** Top-level keys the engine does not use (`client`, `tags`, …), kept for round trips. */
+  extra?: Record<string, unknown>;
+}
+
+/** Where things are in the source text, for error reporting. */
+export interface SourceMap {
+  /** Position of a document path, e.g. `['nodes', 'gain', 'params', 'gain']`. */
+  positionOf(path: readonly (string | number)[]): SourcePosition | undefined;
+  /** The document path of a node's entry (`['steps', 2]` or `['nodes', 'gain']`). */
+  nodePath(nodeId: string): (string | number)[];
+}
+
+/** A source map for pipelines that did not come from text. */
+export const NO_SOURCE: SourceMap = { positionOf: () => undefined, nodePath: (id) => ['nodes', id] };
+
+/** A parsed pipeline and where its parts came from. */
+export interface ParsedPipeline {
+  pipeline: Pipeline;
+  source: SourceMap;
+}
+
+/** StreamKit's default when `mode` is absent. */
+export const DEFAULT_MODE: PipelineMode = 'dynamic';
+const DEFAULT_OUTPUT_PIN = 'out';
+const DEFAULT_INPUT_PIN = 'in';
+const MIXER_KIND = 'audio::mixer';
+
+const KNOWN_KEYS = new Set(['name', 'description', 'mode', 'steps', 'nodes', 'connections']);
+
+function zodPath(path: readonly PropertyKey[]): (string | number)[] {
+  return path.filter((p): p is string | number => typeof p !== 'symbol');
+}
+
+/** Splits `a.pin` at the first dot: source node `a`, pin `pin`; without a dot the pin is `out`. */
+export function splitSource(ref: string): { node: string; pin: string } {
+  const dot = ref.indexOf('.');
+  return dot < 0 ? { node: ref, pin: DEFAULT_OUTPUT_PIN } : { node: ref.slice(0, dot), pin: ref.slice(dot + 1) };
+}
+
+type NeedsRefValue = z.infer<typeof NeedsRef>;
+
+function refToConnection(ref: NeedsRefValue, toNode: string, toPin: string): Connection {
+  const source = typeof ref === 'string' ? ref : ref.node;
+  const mode = typeof ref === 'string' ? undefined : ref.mode;
+  const { node, pin } = splitSource(source);
+  return {
+    from_node: node,
+    from_pin: pin,
+    to_node: toNode,
+    to_pin: toPin,
+    ...(mode === 'best_effort' ? { mode } : {}),
+  };
+}
+
+/** Expands one node's `needs` into connections, following StreamKit's pin rules. */
+export function needsToConnections(nodeId: string, needs: z.infer<typeof NeedsSchema>): Connection[] {
+  if (typeof needs === 'string' || (typeof needs === 'object' && !Array.isArray(needs) && 'node' in needs)) {
+    return [refToConnection(needs as NeedsRefValue, nodeId, DEFAULT_INPUT_PIN)];
+  }
+  if (Array.isArray(needs)) {
+    if (needs.length === 1) return [refToConnection(needs[0] as NeedsRefValue, nodeId, DEFAULT_INPUT_PIN)];
+    return needs.map((ref, i) => refToConnection(ref, nodeId, `${DEFAULT_INPUT_PIN}_${i}`));
+  }
+  return Object.entries(needs).map(([pin, ref]) => refToConnection(ref, nodeId, pin));
+}
+
+/** Turns a validated document into the flat form. */
+export function compileDocument(doc: PipelineDocument): Pipeline {
+  const extra: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(doc)) if (!KNOWN_KEYS.has(key)) extra[key] = value;
+  const mode = doc.mode ?? DEFAULT_MODE;
+  const nodes: Pipeline['nodes'] = {};
+  let connections: Connection[] = [];
+
+  const steps = StepsDocumentSchema.safeParse(doc);
+  const flat = FlatDocumentSchema.safeParse(doc);
+  const dag = DagDocumentSchema.safeParse(doc);
+  if (steps.success) {
+    steps.data.steps.forEach((step, i) => {
+      nodes[`step_${i}`] = { kind: step.kind, ...(step.params !== undefined ? { params: step.params } : {}) };
+      if (i > 0) connections.push(refToConnection(`step_${i - 1}`, `step_${i}`, DEFAULT_INPUT_PIN));
+    });
+  } else if (flat.success) {
+    for (const [id, entry] of Object.entries(flat.data.nodes)) nodes[id] = { ...entry };
+    connections = flat.data.connections.map((c) => ({ ...c }));
+  } else if (dag.success) {
+    for (const [id, entry] of Object.entries(dag.data.nodes)) {
+      nodes[id] = { kind: entry.kind, ...(entry.params !== undefined ? { params: entry.params } : {}) };
+      if (entry.needs !== undefined) connections.push(...needsToConnections(id, entry.needs));
+    }
+  }
+
+  // StreamKit: a mixer in a non-dynamic pipeline learns num_inputs from its edge count.
+  if (mode !== 'dynamic') {
+    for (const [id, node] of Object.entries(nodes)) {
+      if (node.kind !== MIXER_KIND) continue;
+      const edges = connections.filter((c) => c.to_node === id).length;
+      const params = (node.params ?? {}) as Record<string, unknown>;
+      if (edges > 1 && typeof params === 'object' && (params.num_inputs === undefined || params.num_inputs === null)) {
+        node.params = { ...params, num_inputs: edges };
+      }
+    }
+  }
+
+  return {
+    ...(doc.name !== undefined ? { name: doc.name } : {}),
+    ...(doc.description !== undefined ? { description: doc.description } : {}),
+    mode,
+    nodes,
+    connections,
+    ...(Object.keys(extra).length > 0 ? { extra } : {}),
+  };
+}
+
+function schemaIssues(error: z.ZodError, source: SourceMap): Issue[] {
+  // A union failure lists each branch; report the branch that got furthest, once per path.
+  const flat: z.core.$ZodIssue[] = [];
+  const collect = (issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): void => {
+    for (const issue of issues) {
+      if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+        const best = [...issue.errors].sort((a, b) => branchScore(b) - branchScore(a))[0] ?? [];
+        collect(best, [...prefix, ...issue.path]);
+      } else if (issue.code === 'invalid_key' && issue.issues[0]) {
+        flat.push({ ...issue, message: `'${String(issue.path.at(-1))}': ${issue.issues[0].message}`, path: [...prefix, ...issue.path] });
+      } else {
+        flat.push({ ...issue, path: [...prefix, ...issue.path] });
+      }
+    }
+  };
+  collect(error.issues, []);
+  const seen = new Set<string>();
+  const issues: Issue[] = [];
+  for (const issue of flat) {
+    const path = zodPath(issue.path);
+    const id = `${path.join('.')}|${issue.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = path[0] === 'nodes' && typeof path[1] === 'string' ? path[1] : undefined;
+    const key = issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
+    const position = source.positionOf([...path, ...key]);
+    issues.push({
+      code: 'schema',
+      severity: 'error',
+      message: issue.message,
+      ...(node ? { node } : {}),
+      ...(path.length > 0 ? { param: path.join('.') } : {}),
+      hint: hintForSchemaIssue(issue, path),
+      ...(position ? { position } : {}),
+    });
+  }
+  return issues;
+}
+
+/** How far a union branch got: a wrong type at its root means it was not the branch the author meant. */
+function branchScore(issues: readonly z.core.$ZodIssue[]): number {
+  const score = (i: z.core.$ZodIssue): number => {
+    if (i.code === 'invalid_type' && i.path.length === 0) return 0;
+    if (i.code === 'unrecognized_keys') return i.path.length + 0.5;
+    if (i.code === 'custom') return i.path.length + 2;
+    return i.path.length + 1;
+  };
+  return Math.max(0, ...issues.map(score));
+}
+
+function hintForSchemaIssue(issue: z.core.$ZodIssue, path: (string | number)[]): string {
+  if (issue.code === 'unrecognized_keys') {
+    const where = path.length === 0 ? 'the top level' : path.join('.');
+    return `remove ${issue.keys.map((k) => `'${k}'`).join(', ')} from ${where}; a node entry takes kind, params and needs`;
+  }
+  if (path.length === 0) return "a pipeline has either 'steps:' (a list) or 'nodes:' (a map of id → {kind, params, needs})";
+  if (path.includes('needs')) return "needs is a node id, 'node.pin', {node, mode}, a list of those, or a map pin → source";
+  if (path.at(-1) === 'mode') return "mode is 'oneshot' or 'dynamic' (edges: 'reliable' or 'best_effort')";
+  return 'see the pipeline format in README.md';
+}
+
+function sourceMapFor(doc: ReturnType<typeof parseDocument>, counter: LineCounter): SourceMap {
+  const stepsForm = isMap(doc.contents) && doc.contents.has('steps');
+  return {
+    nodePath(nodeId) {
+      const step = /^step_(\d+)$/.exec(nodeId);
+      return stepsForm && step ? ['steps', Number(step[1])] : ['nodes', nodeId];
+    },
+    positionOf(path) {
+      let node: unknown = doc.contents;
+      let last: unknown = node;
+      for (const key of path) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+          if (!pair) break;
+          node = pair.value;
+          last = pair.value ?? pair.key;
+        } else if (isSeq(node) && typeof key === 'number') {
+          node = node.items[key];
+          last = node;
+        } else break;
+      }
+      const range = (last as YamlNode | undefined)?.range;
+      if (!range) return undefined;
+      const pos = counter.linePos(range[0]);
+      return { line: pos.line, col: pos.col };
+    },
+  };
+}
+
+/**
+ * Parses pipeline text (YAML or JSON) into the flat form. Throws a `PipelineError` listing
+ * every syntax or shape problem with its line and column.
+ */
+export function parsePipeline(text: string): ParsedPipeline {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
+  const source = sourceMapFor(doc, counter);
+  const syntax: Issue[] = doc.errors.map((e) => {
+    const pos = e.linePos?.[0];
+    const duplicate = e.code === 'DUPLICATE_KEY';
+    return {
+      code: duplicate ? 'duplicate_id' : 'syntax',
+      severity: 'error',
+      message: duplicate ? 'a key appears twice (node ids must be unique)' : (e.message.split(' at line ')[0] ?? e.message),
+      hint: duplicate ? 'rename one of the nodes' : 'fix the YAML syntax at this position',
+      ...(pos ? { position: { line: pos.line, col: pos.col } } : {}),
+    };
+  });
+  if (syntax.length > 0) throw new PipelineError(syntax);
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) {
+    throw new PipelineError([
+      { code: 'empty', severity: 'error', message: 'the pipeline is empty', hint: "add 'steps:' or 'nodes:'" },
+    ]);
+  }
+  return { pipeline: validateDocument(value, source), source };
+}
+
+/** Checks an already-parsed value (e.g. JSON from an API) against the format and compiles it. */
+export function validateDocument(value: unknown, source: SourceMap = NO_SOURCE): Pipeline {
+  // Choose the form by its key, so errors speak about the form the author meant.
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  const schema =
+    isObject && 'steps' in value ? StepsDocumentSchema : isObject && 'connections' in value ? FlatDocumentSchema : DagDocumentSchema;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new PipelineError(schemaIssues(result.error, source));
+  return compileDocument(result.data);
+}
+
+/** JSON Schema of the pipeline document, generated from the zod schema (for editors). */
+export function pipelineJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(PipelineDocumentSchema, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+}

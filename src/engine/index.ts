@@ -1,0 +1,62 @@
+/**
+ * Weft's engine: pipeline format, graph compilation and validation, packet types, the node
+ * definition API and the scheduler. It imports nothing from the rest of the project.
+ */
+export type { BatchOperation, ControlRequest, ControlResponse, NodeControlMessage, ValidationEntry } from './control';
+export { BatchOperationSchema, ControlRequestSchema, NodeControlMessageSchema } from './control';
+export type { Issue, IssueCode, NodeErrorContext, Phase, SourcePosition } from './errors';
+export { CanceledError, NodeError, PipelineError, formatIssue, nodeLabel } from './errors';
+export type { Connection, ParsedPipeline, Pipeline, PipelineDocument, PipelineMode, SourceMap } from './format';
+export {
+  ConnectionSchema,
+  DEFAULT_MODE,
+  NO_SOURCE,
+  PipelineDocumentSchema,
+  compileDocument,
+  parsePipeline,
+  pipelineJsonSchema,
+  splitSource,
+  validateDocument,
+} from './format';
+export type { CompileResult, Graph, GraphNode } from './graph';
+export { buildGraph, compileGraph, findPin } from './graph';
+export type {
+  AnyNodeDefinition,
+  Cardinality,
+  InputPinSpec,
+  InputPort,
+  NegotiationInput,
+  NodeContext,
+  NodeDefinition,
+  NodeHost,
+  NodeInstance,
+  NodeIO,
+  NodeTelemetry,
+  OutputPinSpec,
+  OutputPort,
+  Received,
+} from './node';
+export { defineNode, resolvePins } from './node';
+export type {
+  AudioCodecName,
+  Closeable,
+  Packet,
+  PacketKind,
+  PacketMeta,
+  PacketType,
+  PixelFormat,
+  SampleFormat,
+  TranscriptionSegment,
+  VideoCodecName,
+} from './packets';
+export { PACKET_KINDS, clonePacket, closePacket, describeType, isCompatible, resourceOf } from './packets';
+export type { EdgeMode, EndOfStream } from './queue';
+export { DEFAULT_EDGE_CAPACITY, END_OF_STREAM, PacketQueue } from './queue';
+export type { NodeDescription, PinDescription } from './registry';
+export { NodeRegistry, nearestNames } from './registry';
+export { FrameTracker } from './resources';
+export type { NodeState, NodeStats } from './runtime-node';
+export type { SessionEvent, SessionOptions, SessionResult, SessionState } from './session';
+export { DEFAULT_STATS_INTERVAL_MS, Session, runPipeline } from './session';
+export type { Clock, Micros } from './time';
+export { MICROS_PER_MS, MICROS_PER_SECOND, VirtualClock, fromMillis, fromSeconds, micros, systemClock, toMillis, toSeconds } from './time';

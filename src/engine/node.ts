@@ -1,0 +1,183 @@
+/**
+ * The node definition API: a node kind declares its pins, its params (a zod schema, with the
+ * live-tunable ones named), how its output types follow from its inputs, and `create()`.
+ */
+import type { z } from 'zod';
+import type { Phase } from './errors';
+import type { EdgeMode } from './queue';
+import type { Packet, PacketType } from './packets';
+import type { Clock } from './time';
+
+/**
+ * How many edges a pin takes. `one`: a single edge. `broadcast` (outputs): any number of
+ * consumers, each handed its own reference. `dynamic`: a family of pins named `prefix`,
+ * `prefix_0`, `prefix_1`, … created as edges are connected.
+ */
+export type Cardinality = 'one' | 'broadcast' | { dynamic: string };
+
+/** An input pin declaration. */
+export interface InputPinSpec {
+  name: string;
+  /** The packet types this pin accepts (any one of them). */
+  accepts: readonly PacketType[];
+  cardinality: 'one' | { dynamic: string };
+  /** Whether a oneshot pipeline must connect it. Defaults to true for `one` pins. */
+  required?: boolean;
+  description?: string;
+}
+
+/** An output pin declaration. */
+export interface OutputPinSpec {
+  name: string;
+  /** The packet type produced; `passthrough` takes the type of the node's first input. */
+  produces: PacketType;
+  cardinality: 'one' | 'broadcast' | { dynamic: string };
+  description?: string;
+}
+
+/** Pins may depend on params (e.g. `num_inputs`). */
+export type PinList<P, S> = readonly S[] | ((params: P) => readonly S[]);
+
+/** What negotiation hands a node: resolved types on its connected inputs, proposals from downstream. */
+export interface NegotiationInput<P> {
+  params: P;
+  /** Resolved upstream type per connected input pin. */
+  inputs: ReadonlyMap<string, PacketType>;
+  /** Per output pin, the types accepted by its connected consumers (downstream proposes). */
+  proposals: ReadonlyMap<string, readonly PacketType[]>;
+}
+
+/** Which pipeline modes a node may run in. */
+export type ModeSupport = 'both' | 'oneshot' | 'dynamic';
+
+/** A node kind. `P` is the parsed params type (defaults applied). */
+export interface NodeDefinition<P = unknown> {
+  /** StreamKit-style `domain::name`, e.g. `audio::gain`. */
+  kind: string;
+  version: number;
+  description: string;
+  /** Palette grouping, e.g. `['core']`, `['audio', 'filters']`. */
+  categories: readonly string[];
+  /** Params schema; its defaults fill in what a pipeline leaves out. */
+  params: z.ZodType<P>;
+  /** Params that may change while the node runs (`tunenode`); others are refused. */
+  liveParams?: readonly string[];
+  inputs: PinList<P, InputPinSpec>;
+  outputs: PinList<P, OutputPinSpec>;
+  /** Decides output types from input types (upstream decides). Default: declared types, passthrough resolved. */
+  negotiate?(input: NegotiationInput<P>): Map<string, PacketType>;
+  /** Defaults to `both`. */
+  modes?: ModeSupport;
+  /** True when this node may be part of a cycle (e.g. a bidirectional transport). */
+  mayCloseCycle?: boolean;
+  /** Makes the running instance. Called once per run of the node. */
+  create(ctx: NodeContext<P>): NodeInstance<P>;
+}
+
+/** A definition with its params type erased, as the registry stores it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- erasure point: each definition is checked where it is written
+export type AnyNodeDefinition = NodeDefinition<any>;
+
+/** Identity helper that keeps `P` inferred from the params schema. */
+export function defineNode<P>(definition: NodeDefinition<P>): NodeDefinition<P> {
+  return definition;
+}
+
+/** Resolves a pin list that may depend on params. */
+export function resolvePins<P, S>(pins: PinList<P, S>, params: P): readonly S[] {
+  return typeof pins === 'function' ? pins(params) : pins;
+}
+
+/** Host services a node may use. Hosts (tab, headless page, tests) provide what they can. */
+export interface NodeHost {
+  /** Resolves a named job input (http_input, file_reader) to bytes; absent where the host has none. */
+  openInput?(name: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /** Opens a named job output for writing; absent where the host has none. */
+  openOutput?(name: string, contentType: string | undefined): Promise<WritableStream<Uint8Array>>;
+}
+
+/** A message from a node about itself, delivered as a session event. */
+export interface NodeTelemetry {
+  type_id: string;
+  data: unknown;
+}
+
+/** What a node instance is given when it is created. */
+export interface NodeContext<P> {
+  readonly nodeId: string;
+  readonly kind: string;
+  /** Params as validated, defaults applied. */
+  readonly params: P;
+  /** Resolved type of each output pin after negotiation. */
+  readonly outputTypes: ReadonlyMap<string, PacketType>;
+  /** Resolved type of each connected input pin after negotiation. */
+  readonly inputTypes: ReadonlyMap<string, PacketType>;
+  readonly mode: 'oneshot' | 'dynamic';
+  readonly clock: Clock;
+  readonly host: NodeHost;
+  /** Reports node-specific telemetry (best effort). */
+  telemetry(event: NodeTelemetry): void;
+  /** Makes a `NodeError` that names this node (and pin), for throwing. */
+  error(message: string, options?: { pin?: string; phase?: Phase; cause?: unknown }): Error;
+}
+
+/** Reading side of an input pin. */
+export interface InputPort {
+  readonly name: string;
+  /** The next packet (now owned by the caller, who must close or forward it), or `undefined` at end of stream. */
+  recv(): Promise<Packet | undefined>;
+  /** Iterates packets until end of stream. */
+  [Symbol.asyncIterator](): AsyncIterator<Packet>;
+}
+
+/** Writing side of an output pin. */
+export interface OutputPort {
+  readonly name: string;
+  /** Hands a packet (and its ownership) downstream; resolves when every reliable consumer accepted it. */
+  send(packet: Packet): Promise<void>;
+  /** True when at least one edge is connected. */
+  readonly connected: boolean;
+}
+
+/** One packet from one of several inputs. */
+export interface Received {
+  pin: string;
+  packet: Packet;
+}
+
+/** Ports and the run's signal, handed to `run()`. */
+export interface NodeIO {
+  readonly signal: AbortSignal;
+  /** The input port named `pin` (for dynamic families, e.g. `in_0`). */
+  input(pin: string): InputPort;
+  /** The output port named `pin`. */
+  output(pin: string): OutputPort;
+  /** Names of input pins that currently have (or had) an edge, in connection order. */
+  connectedInputs(): string[];
+  /**
+   * The next packet from any connected input, or `undefined` once every input ended.
+   * Inputs connected later (dynamic mode) are included.
+   */
+  recvAny(): Promise<Received | undefined>;
+  /** Ends every input: no more reads; queued packets are closed. For nodes that stop early. */
+  stopInputs(): void;
+}
+
+/** A running node. Only `run` is required. */
+export interface NodeInstance<P = unknown> {
+  /** Opens resources (decoders, files). Phase `start`. */
+  start?(): Promise<void> | void;
+  /** Does the work: reads inputs until end of stream (or produces until done). Phase `run`. */
+  run(io: NodeIO): Promise<void>;
+  /** Emits what is still buffered after `run` returned. Phase `flush`. */
+  flush?(io: NodeIO): Promise<void>;
+  /** Applies new live params (already validated and merged). */
+  tune?(params: P): void;
+  /** Releases everything; always called, also after failures. Phase `close`. */
+  close?(): Promise<void> | void;
+}
+
+/** Per-edge settings as they appear in a compiled pipeline. */
+export interface EdgeSettings {
+  mode: EdgeMode;
+}

@@ -1,0 +1,157 @@
+/**
+ * Run-time pins: an input owns the queue of its (single) edge; an output fans packets out to the
+ * inputs connected to it, cloning frames so that each consumer holds its own reference.
+ */
+import type { InputPort, OutputPort } from './node';
+import type { Packet } from './packets';
+import { clonePacket, closePacket, packetBytes, resourceOf } from './packets';
+import type { EdgeMode, EndOfStream } from './queue';
+import { END_OF_STREAM, PacketQueue } from './queue';
+import type { FrameTracker } from './resources';
+
+/** Counters kept per node. */
+export interface PortCounters {
+  packets_in: number;
+  packets_out: number;
+  bytes_in: number;
+  bytes_out: number;
+}
+
+/** The reading end of an edge, owned by the consuming node. */
+export class RuntimeInput implements InputPort {
+  readonly name: string;
+  readonly queue: PacketQueue;
+  /** The output currently feeding this input, if any. */
+  upstream: RuntimeOutput | undefined;
+  /** True once an edge was ever connected (dynamic inputs may be connected later). */
+  everConnected = false;
+  #pending: Promise<Packet | EndOfStream> | undefined;
+  #finished = false;
+  readonly #counters: PortCounters;
+
+  constructor(name: string, counters: PortCounters, mode: EdgeMode = 'reliable') {
+    this.name = name;
+    this.queue = new PacketQueue(mode);
+    this.#counters = counters;
+  }
+
+  /** True after end of stream was read. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** The next item, keeping it pending so several inputs can be raced (see `recvAny`). */
+  peek(): Promise<Packet | EndOfStream> {
+    this.#pending ??= this.queue.pull();
+    return this.#pending;
+  }
+
+  /** Takes the next item (the one peeked, if any). */
+  async take(): Promise<Packet | undefined> {
+    const pending = this.#pending ?? this.queue.pull();
+    this.#pending = undefined;
+    const item = await pending;
+    if (item === END_OF_STREAM) {
+      this.#finished = true;
+      return undefined;
+    }
+    this.#counters.packets_in++;
+    this.#counters.bytes_in += packetBytes(item);
+    return item;
+  }
+
+  recv(): Promise<Packet | undefined> {
+    return this.take();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Packet> {
+    for (;;) {
+      const packet = await this.take();
+      if (!packet) return;
+      yield packet;
+    }
+  }
+
+  /** Stops reading for good: queued and peeked packets are closed, later pushes are dropped. */
+  shutdown(reason: unknown): void {
+    this.#finished = true;
+    this.queue.fail(reason);
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.then(
+      (item) => {
+        if (item !== END_OF_STREAM) closePacket(item);
+      },
+      () => undefined, // the queue failed with `reason`, which the session already reports
+    );
+  }
+}
+
+/** The writing end of a pin, owned by the producing node. */
+export class RuntimeOutput implements OutputPort {
+  readonly name: string;
+  readonly edges = new Set<RuntimeInput>();
+  #ended = false;
+  readonly #counters: PortCounters;
+  readonly #tracker: FrameTracker;
+  readonly #origin: string;
+
+  constructor(name: string, counters: PortCounters, tracker: FrameTracker, origin: string) {
+    this.name = name;
+    this.#counters = counters;
+    this.#tracker = tracker;
+    this.#origin = origin;
+  }
+
+  get connected(): boolean {
+    return this.edges.size > 0;
+  }
+
+  /** True once the node finished and ended this output. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Connects an input; if this output already ended, the input sees end of stream. */
+  attach(input: RuntimeInput, mode: EdgeMode): void {
+    input.upstream = this;
+    input.everConnected = true;
+    input.queue.mode = mode;
+    this.edges.add(input);
+    if (this.#ended) input.queue.end();
+  }
+
+  /** Disconnects an input without ending its stream (it may be reconnected). */
+  detach(input: RuntimeInput): void {
+    this.edges.delete(input);
+    if (input.upstream === this) input.upstream = undefined;
+  }
+
+  async send(packet: Packet): Promise<void> {
+    const frame = resourceOf(packet);
+    if (frame) this.#tracker.track(frame, this.#origin);
+    if (this.#ended) {
+      closePacket(packet);
+      throw new Error(`output '${this.name}' already ended; a node may not send after it finished`);
+    }
+    this.#counters.packets_out++;
+    this.#counters.bytes_out += packetBytes(packet);
+    const targets = [...this.edges];
+    if (targets.length === 0) {
+      closePacket(packet); // nobody is listening; the frame has no other owner
+      return;
+    }
+    const copies = targets.map((_, i) => (i === targets.length - 1 ? packet : clonePacket(packet)));
+    for (const copy of copies) {
+      const f = resourceOf(copy);
+      if (f) this.#tracker.track(f, this.#origin);
+    }
+    await Promise.all(targets.map((target, i) => target.queue.push(copies[i] as Packet)));
+  }
+
+  /** Signals end of stream to every connected input. */
+  end(): void {
+    this.#ended = true;
+    for (const input of this.edges) input.queue.end();
+  }
+}
