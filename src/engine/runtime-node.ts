@@ -142,6 +142,10 @@ export class RuntimeNode {
 
   /** Applies validated params to the running instance. */
   tune(params: unknown): void {
+    if (!this.#instance && this.state === 'initializing') {
+      this.params = params; // not created yet: the instance will start with these params
+      return;
+    }
     if (!this.#instance?.tune) {
       throw new Error(`${this.kind}#${this.id} cannot apply live params while ${this.state}`);
     }
@@ -239,6 +243,7 @@ export class RuntimeNode {
 
   async #phase<T>(phase: Phase, action: () => Promise<T> | T): Promise<T> {
     try {
+      this.#abort.signal.throwIfAborted();
       return await action();
     } catch (error) {
       if (isAbortReason(error, this.#abort.signal)) throw error;

@@ -58,6 +58,8 @@ export class Recorder {
   readonly received = new Map<string, Packet[]>();
   /** Clock time at which each packet arrived, per node id. */
   readonly times = new Map<string, number[]>();
+  /** Called as a `test::collect` node receives its packet number `index`. */
+  onReceive: ((nodeId: string, index: number) => void) | undefined;
   get(id: string): Packet[] {
     return this.received.get(id) ?? [];
   }
@@ -82,7 +84,10 @@ export function testNodes(recorder: Recorder): AnyNodeDefinition[] {
           await out.send(ctx.params.type === 'video' ? fakeVideoPacket(i, ctx.params.frame_duration_us) : textPacket(`packet ${i}`, i));
         }
         if (ctx.params.endless) {
-          await new Promise((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason as Error), { once: true }));
+          await new Promise((_, reject) => {
+            if (io.signal.aborted) reject(io.signal.reason as Error);
+            io.signal.addEventListener('abort', () => reject(io.signal.reason as Error), { once: true });
+          });
         }
       },
     }),
@@ -105,6 +110,7 @@ export function testNodes(recorder: Recorder): AnyNodeDefinition[] {
         for await (const packet of io.input('in')) {
           list.push(packet);
           times.push(ctx.clock.now());
+          recorder.onReceive?.(ctx.nodeId, list.length - 1);
           if (ctx.params.delay_us > 0) await new Promise((r) => setTimeout(r, ctx.params.delay_us / 1000));
           if (!ctx.params.keep_frames_open) closePacket(packet);
         }
