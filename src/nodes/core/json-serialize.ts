@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Packet } from '../../engine';
-import { defineNode } from '../../engine';
+import { closePacket, defineNode } from '../../engine';
 
 const params = z.strictObject({
   /** Indent the JSON for humans. */
@@ -62,7 +62,10 @@ export const jsonSerialize = defineNode({
         const out = io.output('out');
         for await (const packet of io.input('in')) {
           const value = packetToJson(packet);
-          if (value === undefined) throw ctx.error(`cannot serialize a ${packet.kind} packet; connect text, transcription or json`, { pin: 'in' });
+          if (value === undefined) {
+            closePacket(packet);
+            throw ctx.error(`cannot serialize a ${packet.kind} packet; connect text, transcription or json`, { pin: 'in' });
+          }
           const text = JSON.stringify(value, null, ctx.params.pretty ? 2 : undefined) + (ctx.params.newline_delimited ? '\n' : '');
           await out.send({ kind: 'binary', data: encoder.encode(text), content_type: contentType, meta: packet.meta });
         }

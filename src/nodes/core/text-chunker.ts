@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PacketMeta } from '../../engine';
-import { defineNode } from '../../engine';
+import { closePacket, defineNode } from '../../engine';
 
 const params = z.strictObject({
   /** Where to cut: after sentences, after clauses (also , ; :), or every `chunk_words` words. */
@@ -68,7 +68,10 @@ export const textChunker = defineNode({
             } catch (cause) {
               throw ctx.error('input bytes are not valid UTF-8 text', { pin: 'in', cause });
             }
-          } else throw ctx.error(`cannot chunk a ${packet.kind} packet`, { pin: 'in' });
+          } else {
+            closePacket(packet);
+            throw ctx.error(`cannot chunk a ${packet.kind} packet`, { pin: 'in' });
+          }
           lastMeta = packet.meta;
           const { chunks, rest } = splitText(buffer, ctx.params);
           buffer = rest;
