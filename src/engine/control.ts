@@ -15,7 +15,12 @@ const pinRef = {
 
 /** One operation of a batch. */
 export const BatchOperationSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('addnode'), node_id: NodeIdSchema, kind: z.string().min(1), params: z.unknown().optional() }),
+  z.strictObject({
+    action: z.literal('addnode'),
+    node_id: NodeIdSchema,
+    kind: z.string().min(1),
+    params: z.unknown().optional(),
+  }),
   z.strictObject({ action: z.literal('removenode'), node_id: z.string().min(1) }),
   z.strictObject({ action: z.literal('connect'), ...pinRef, mode: EdgeModeSchema.optional() }),
   z.strictObject({ action: z.literal('disconnect'), ...pinRef }),

@@ -219,7 +219,11 @@ function schemaIssues(error: z.ZodError, source: SourceMap): Issue[] {
         const best = [...issue.errors].sort((a, b) => branchScore(b) - branchScore(a))[0] ?? [];
         collect(best, [...prefix, ...issue.path]);
       } else if (issue.code === 'invalid_key' && issue.issues[0]) {
-        flat.push({ ...issue, message: `'${String(issue.path.at(-1))}': ${issue.issues[0].message}`, path: [...prefix, ...issue.path] });
+        flat.push({
+          ...issue,
+          message: `'${String(issue.path.at(-1))}': ${issue.issues[0].message}`,
+          path: [...prefix, ...issue.path],
+        });
       } else {
         flat.push({ ...issue, path: [...prefix, ...issue.path] });
       }
@@ -265,8 +269,10 @@ function hintForSchemaIssue(issue: z.core.$ZodIssue, path: (string | number)[]):
     const where = path.length === 0 ? 'the top level' : path.join('.');
     return `remove ${issue.keys.map((k) => `'${k}'`).join(', ')} from ${where}; a node entry takes kind, params and needs`;
   }
-  if (path.length === 0) return "a pipeline has either 'steps:' (a list) or 'nodes:' (a map of id → {kind, params, needs})";
-  if (path.includes('needs')) return "needs is a node id, 'node.pin', {node, mode}, a list of those, or a map pin → source";
+  if (path.length === 0)
+    return "a pipeline has either 'steps:' (a list) or 'nodes:' (a map of id → {kind, params, needs})";
+  if (path.includes('needs'))
+    return "needs is a node id, 'node.pin', {node, mode}, a list of those, or a map pin → source";
   if (path.at(-1) === 'mode') return "mode is 'oneshot' or 'dynamic' (edges: 'reliable' or 'best_effort')";
   return 'see the pipeline format in README.md';
 }
@@ -314,7 +320,9 @@ export function parsePipeline(text: string): ParsedPipeline {
     return {
       code: duplicate ? 'duplicate_id' : 'syntax',
       severity: 'error',
-      message: duplicate ? 'a key appears twice (node ids must be unique)' : (e.message.split(' at line ')[0] ?? e.message),
+      message: duplicate
+        ? 'a key appears twice (node ids must be unique)'
+        : (e.message.split(' at line ')[0] ?? e.message),
       hint: duplicate ? 'rename one of the nodes' : 'fix the YAML syntax at this position',
       ...(pos ? { position: { line: pos.line, col: pos.col } } : {}),
     };
@@ -334,7 +342,11 @@ export function validateDocument(value: unknown, source: SourceMap = NO_SOURCE):
   // Choose the form by its key, so errors speak about the form the author meant.
   const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
   const schema =
-    isObject && 'steps' in value ? StepsDocumentSchema : isObject && 'connections' in value ? FlatDocumentSchema : DagDocumentSchema;
+    isObject && 'steps' in value
+      ? StepsDocumentSchema
+      : isObject && 'connections' in value
+        ? FlatDocumentSchema
+        : DagDocumentSchema;
   const result = schema.safeParse(value);
   if (!result.success) throw new PipelineError(schemaIssues(result.error, source));
   return compileDocument(result.data);
@@ -342,5 +354,5 @@ export function validateDocument(value: unknown, source: SourceMap = NO_SOURCE):
 
 /** JSON Schema of the pipeline document, generated from the zod schema (for editors). */
 export function pipelineJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(PipelineDocumentSchema, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+  return z.toJSONSchema(PipelineDocumentSchema, { unrepresentable: 'any', io: 'input' });
 }

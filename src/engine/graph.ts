@@ -40,7 +40,10 @@ export interface Graph {
 }
 
 /** Finds the declared pin that a concrete pin name refers to (exact name, or a dynamic family member). */
-export function findPin<S extends { name: string; cardinality: unknown }>(specs: readonly S[], name: string): S | undefined {
+export function findPin<S extends { name: string; cardinality: unknown }>(
+  specs: readonly S[],
+  name: string,
+): S | undefined {
   const exact = specs.find((s) => s.name === name);
   if (exact) return exact;
   return specs.find((s) => {
@@ -55,9 +58,7 @@ function pinNames(specs: readonly { name: string; cardinality: unknown }[]): str
   return specs
     .map((s) => {
       const c = s.cardinality;
-      return typeof c === 'object' && c !== null && 'dynamic' in c
-        ? `${(c as { dynamic: string }).dynamic}_N`
-        : s.name;
+      return typeof c === 'object' && c !== null && 'dynamic' in c ? `${(c as { dynamic: string }).dynamic}_N` : s.name;
     })
     .join(', ');
 }
@@ -153,7 +154,12 @@ export function compileGraph(pipeline: Pipeline, registry: NodeRegistry, options
 
   const ids = Object.keys(pipeline.nodes);
   if (ids.length === 0) {
-    issues.push({ code: 'empty', severity: 'error', message: 'the pipeline has no nodes', hint: 'add at least one node' });
+    issues.push({
+      code: 'empty',
+      severity: 'error',
+      message: 'the pipeline has no nodes',
+      hint: 'add at least one node',
+    });
   }
 
   // 1. Kinds, modes and params.
@@ -218,7 +224,8 @@ export function compileGraph(pipeline: Pipeline, registry: NodeRegistry, options
           severity: 'error',
           node: end === 'to' ? c.from_node : c.to_node,
           message: `${end === 'from' ? `'${c.to_node}' needs` : `'${c.from_node}' feeds`} '${id}', which is not a node of this pipeline`,
-          hint: near.length > 0 ? `did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : 'check the node ids in needs',
+          hint:
+            near.length > 0 ? `did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : 'check the node ids in needs',
           ...at(c.to_node, 'needs'),
         });
         ok = false;
@@ -234,7 +241,10 @@ export function compileGraph(pipeline: Pipeline, registry: NodeRegistry, options
         node: c.from_node,
         pin: c.from_pin,
         message: `${from.kind} has no output pin '${c.from_pin}'`,
-        hint: from.outputSpecs.length > 0 ? `output pins: ${pinNames(from.outputSpecs)}` : `${from.kind} has no outputs (it is a sink)`,
+        hint:
+          from.outputSpecs.length > 0
+            ? `output pins: ${pinNames(from.outputSpecs)}`
+            : `${from.kind} has no outputs (it is a sink)`,
         ...at(c.to_node, 'needs'),
       });
       ok = false;
@@ -246,7 +256,10 @@ export function compileGraph(pipeline: Pipeline, registry: NodeRegistry, options
         node: c.to_node,
         pin: c.to_pin,
         message: `${to.kind} has no input pin '${c.to_pin}'`,
-        hint: to.inputSpecs.length > 0 ? `input pins: ${pinNames(to.inputSpecs)}` : `${to.kind} has no inputs (it is a source)`,
+        hint:
+          to.inputSpecs.length > 0
+            ? `input pins: ${pinNames(to.inputSpecs)}`
+            : `${to.kind} has no inputs (it is a source)`,
         ...at(c.to_node, 'needs'),
       });
       ok = false;
@@ -372,7 +385,11 @@ export function compileGraph(pipeline: Pipeline, registry: NodeRegistry, options
   };
 }
 
-function negotiateOutputs(node: GraphNode, edges: readonly Connection[], nodes: Map<string, GraphNode>): Map<string, PacketType> {
+function negotiateOutputs(
+  node: GraphNode,
+  edges: readonly Connection[],
+  nodes: Map<string, GraphNode>,
+): Map<string, PacketType> {
   const proposals = new Map<string, PacketType[]>();
   for (const c of edges) {
     if (c.from_node !== node.id) continue;
@@ -398,7 +415,10 @@ function negotiateOutputs(node: GraphNode, edges: readonly Connection[], nodes: 
 }
 
 /** Kahn's algorithm; nodes left over are reported as cycles (one list per strongly connected group). */
-export function topologicalOrder(ids: readonly string[], edges: readonly Connection[]): { order: string[]; cycles: string[][] } {
+export function topologicalOrder(
+  ids: readonly string[],
+  edges: readonly Connection[],
+): { order: string[]; cycles: string[][] } {
   const indegree = new Map(ids.map((id) => [id, 0]));
   const next = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (const e of edges) {

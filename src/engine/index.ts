@@ -59,4 +59,14 @@ export type { NodeState, NodeStats } from './runtime-node';
 export type { SessionEvent, SessionOptions, SessionResult, SessionState } from './session';
 export { DEFAULT_STATS_INTERVAL_MS, Session, runPipeline } from './session';
 export type { Clock, Micros } from './time';
-export { MICROS_PER_MS, MICROS_PER_SECOND, VirtualClock, fromMillis, fromSeconds, micros, systemClock, toMillis, toSeconds } from './time';
+export {
+  MICROS_PER_MS,
+  MICROS_PER_SECOND,
+  VirtualClock,
+  fromMillis,
+  fromSeconds,
+  micros,
+  systemClock,
+  toMillis,
+  toSeconds,
+} from './time';

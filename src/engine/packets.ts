@@ -45,7 +45,7 @@ export const PACKET_KINDS: readonly { id: PacketKind; label: string; color: stri
   { id: 'json', label: 'JSON event', color: '#14b8a6', fields: ['type_id'] },
 ];
 
-function fieldsOf(type: PacketType): Record<string, unknown> {
+function fieldsOf(type: PacketType): Record<string, string | number | undefined> {
   const { kind: _kind, ...rest } = type;
   return rest;
 }
@@ -73,11 +73,11 @@ export function isCompatible(produced: PacketType, accepted: PacketType): boolea
  */
 export function narrowType(produced: PacketType, accepted: PacketType): PacketType {
   if (accepted.kind === 'any' || produced.kind !== accepted.kind) return produced;
-  const merged: Record<string, unknown> = { ...fieldsOf(accepted) };
+  const merged: Record<string, string | number | undefined> = { ...fieldsOf(accepted) };
   for (const [key, value] of Object.entries(fieldsOf(produced))) {
     if (value !== undefined && value !== null) merged[key] = value;
   }
-  return { kind: produced.kind, ...merged } as PacketType;
+  return { kind: produced.kind, ...merged };
 }
 
 /** A short human-readable name: `raw_audio(48000 Hz, 2 ch)`, `encoded_video(vp9)`. */
@@ -131,8 +131,8 @@ export type Packet =
 
 /** The frame a packet holds, if it holds one that must be closed. */
 export function resourceOf(packet: Packet): Closeable | undefined {
-  if (packet.kind === 'raw_video') return packet.frame as unknown as Closeable;
-  if (packet.kind === 'raw_audio') return packet.data as unknown as Closeable;
+  if (packet.kind === 'raw_video') return packet.frame;
+  if (packet.kind === 'raw_audio') return packet.data;
   return undefined;
 }
 

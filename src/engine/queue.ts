@@ -27,7 +27,7 @@ export class PacketQueue {
   mode: EdgeMode;
   readonly #items: Packet[] = [];
   #ended = false;
-  #failure: unknown = undefined;
+  #failure: Error | undefined = undefined;
   #dropped = 0;
   #pullWaiter: Waiter<Packet | EndOfStream> | undefined;
   readonly #pushWaiters: Waiter<void>[] = [];
@@ -98,9 +98,10 @@ export class PacketQueue {
       this.#pushWaiters.shift()?.resolve();
       return Promise.resolve(item);
     }
-    if (this.#failure !== undefined) return Promise.reject(this.#failure as Error);
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#ended) return Promise.resolve(END_OF_STREAM);
-    if (this.#pullWaiter) return Promise.reject(new Error('PacketQueue.pull: a pull is already pending (one consumer per queue)'));
+    if (this.#pullWaiter)
+      return Promise.reject(new Error('PacketQueue.pull: a pull is already pending (one consumer per queue)'));
     return new Promise((resolve, reject) => {
       this.#pullWaiter = { resolve, reject };
     });
@@ -122,13 +123,13 @@ export class PacketQueue {
   /** Closes the queue for good: every queued packet is closed and a pending pull rejects with `reason`. */
   fail(reason: unknown): void {
     this.#ended = true;
-    this.#failure = reason;
+    this.#failure = reason instanceof Error ? reason : new Error(String(reason));
     for (const packet of this.#items.splice(0)) closePacket(packet);
     for (const waiter of this.#pushWaiters.splice(0)) waiter.resolve();
     if (this.#pullWaiter) {
       const waiter = this.#pullWaiter;
       this.#pullWaiter = undefined;
-      waiter.reject(reason);
+      waiter.reject(this.#failure);
     }
   }
 

@@ -61,7 +61,7 @@ export function nearestNames(name: string, candidates: Iterable<string>, limit =
 }
 
 function paramsJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+  return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
 }
 
 function describeInput(pin: InputPinSpec): NodeDescription['inputs'][number] {

@@ -7,7 +7,6 @@ import { NodeError, isAbortReason } from './errors';
 import type { GraphNode } from './graph';
 import { findPin } from './graph';
 import type { NodeContext, NodeHost, NodeInstance, NodeIO, NodeTelemetry, Received } from './node';
-import type { PacketType } from './packets';
 import type { PortCounters } from './ports';
 import { RuntimeInput, RuntimeOutput } from './ports';
 import type { FrameTracker } from './resources';
@@ -182,15 +181,21 @@ export class RuntimeNode {
       nodeId: g.id,
       kind: g.kind,
       params: this.params,
-      outputTypes: g.outputTypes as ReadonlyMap<string, PacketType>,
-      inputTypes: g.inputTypes as ReadonlyMap<string, PacketType>,
+      outputTypes: g.outputTypes,
+      inputTypes: g.inputTypes,
       mode: this.#options.mode,
       clock: this.#options.clock,
       host: this.#options.host,
       telemetry: (event) => observer.telemetry(this, event),
       error: (message, options = {}) =>
         new NodeError(
-          { nodeId: g.id, kind: g.kind, phase: options.phase ?? 'run', cause: options.cause, ...(options.pin ? { pin: options.pin } : {}) },
+          {
+            nodeId: g.id,
+            kind: g.kind,
+            phase: options.phase ?? 'run',
+            cause: options.cause,
+            ...(options.pin ? { pin: options.pin } : {}),
+          },
           message,
         ),
     };
@@ -198,18 +203,20 @@ export class RuntimeNode {
 
   #io(): NodeIO {
     const signal = this.#abort.signal;
-    const node = this;
     const missing = (direction: string, pin: string): Error =>
-      new NodeError({ nodeId: this.id, kind: this.kind, pin, phase: 'run' }, `no ${direction} pin '${pin}' (the node asked for a pin it does not declare)`);
+      new NodeError(
+        { nodeId: this.id, kind: this.kind, pin, phase: 'run' },
+        `no ${direction} pin '${pin}' (the node asked for a pin it does not declare)`,
+      );
     return {
       signal,
-      input(pin) {
-        const input = node.input(pin);
+      input: (pin) => {
+        const input = this.input(pin);
         if (!input) throw missing('input', pin);
         return input;
       },
-      output(pin) {
-        const output = node.output(pin);
+      output: (pin) => {
+        const output = this.output(pin);
         if (!output) throw missing('output', pin);
         return output;
       },
@@ -224,16 +231,15 @@ export class RuntimeNode {
   async #recvAny(): Promise<Received | undefined> {
     for (;;) {
       this.#abort.signal.throwIfAborted();
-      const live = [...this.inputs.values()].filter((i) => !i.finished && (i.everConnected || this.#options.mode === 'dynamic'));
+      const live = [...this.inputs.values()].filter(
+        (i) => !i.finished && (i.everConnected || this.#options.mode === 'dynamic'),
+      );
       const connected = live.filter((i) => i.everConnected);
       if (live.length === 0) return undefined;
       const changed = new Promise<'changed'>((resolve) => {
         this.#inputsChanged = () => resolve('changed');
       });
-      const winner = await Promise.race([
-        changed,
-        ...connected.map((input) => input.peek().then(() => input)),
-      ]);
+      const winner = await Promise.race([changed, ...connected.map((input) => input.peek().then(() => input))]);
       this.#inputsChanged = undefined;
       if (winner === 'changed') continue;
       const packet = await winner.take();
@@ -266,7 +272,10 @@ export class RuntimeNode {
       await this.#phase('flush', () => instance.flush?.(io));
     } catch (error) {
       if (!isAbortReason(error, this.#abort.signal)) {
-        failure = error instanceof NodeError ? error : new NodeError({ nodeId: this.id, kind: this.kind, phase: 'run', cause: error });
+        failure =
+          error instanceof NodeError
+            ? error
+            : new NodeError({ nodeId: this.id, kind: this.kind, phase: 'run', cause: error });
         this.errors++;
       }
     }

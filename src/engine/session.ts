@@ -5,8 +5,8 @@
  */
 import type { BatchOperation, ControlRequest, ControlResponse, ValidationEntry } from './control';
 import { ControlRequestSchema } from './control';
-import type { Issue } from './errors';
-import { CanceledError, NodeError, PipelineError, formatIssue } from './errors';
+import type { Issue, NodeError } from './errors';
+import { CanceledError, PipelineError, formatIssue } from './errors';
 import type { Pipeline, SourceMap } from './format';
 import type { Graph, GraphNode } from './graph';
 import { compileGraph, parseParams } from './graph';
@@ -32,7 +32,13 @@ export type SessionEvent =
   | { event: 'nodetelemetry'; node_id: string; type_id: string; data: unknown }
   | { event: 'nodeadded'; node_id: string; kind: string; params: unknown }
   | { event: 'noderemoved'; node_id: string }
-  | { event: 'connectionadded' | 'connectionremoved'; from_node: string; from_pin: string; to_node: string; to_pin: string }
+  | {
+      event: 'connectionadded' | 'connectionremoved';
+      from_node: string;
+      from_pin: string;
+      to_node: string;
+      to_pin: string;
+    }
   | { event: 'nodeparamschanged'; node_id: string; params: unknown };
 
 /** Options for a session. */
@@ -82,7 +88,11 @@ export class Session {
 
   /** Compiles `pipeline`; throws a `PipelineError` listing every problem. */
   constructor(pipeline: Pipeline, options: SessionOptions) {
-    const { graph, issues } = compileGraph(pipeline, options.registry, options.source ? { source: options.source } : {});
+    const { graph, issues } = compileGraph(
+      pipeline,
+      options.registry,
+      options.source ? { source: options.source } : {},
+    );
     if (!graph) throw new PipelineError(issues);
     this.mode = graph.mode;
     this.#model = structuredClone(pipeline);
@@ -215,7 +225,13 @@ export class Session {
   }
 
   /** Connects two pins. */
-  connect(from_node: string, from_pin: string, to_node: string, to_pin: string, mode?: 'reliable' | 'best_effort'): void {
+  connect(
+    from_node: string,
+    from_pin: string,
+    to_node: string,
+    to_pin: string,
+    mode?: 'reliable' | 'best_effort',
+  ): void {
     this.applyBatch([{ action: 'connect', from_node, from_pin, to_node, to_pin, ...(mode ? { mode } : {}) }]);
   }
 
@@ -227,7 +243,16 @@ export class Session {
   /** Changes live-tunable params of a running node; others are refused with the reason. */
   tuneNode(node_id: string, update: Record<string, unknown>): void {
     const node = this.#nodes.get(node_id);
-    if (!node) throw new PipelineError([{ code: 'unknown_node', severity: 'error', node: node_id, message: `no node '${node_id}' in this session`, hint: 'see getpipeline for node ids' }]);
+    if (!node)
+      throw new PipelineError([
+        {
+          code: 'unknown_node',
+          severity: 'error',
+          node: node_id,
+          message: `no node '${node_id}' in this session`,
+          hint: 'see getpipeline for node ids',
+        },
+      ]);
     const definition = node.graphNode.definition;
     const live = definition.liveParams ?? [];
     const refused = Object.keys(update).filter((k) => !live.includes(k));
@@ -239,7 +264,10 @@ export class Session {
           node: node_id,
           param,
           message: `${node.kind} cannot change '${param}' while running`,
-          hint: live.length > 0 ? `live-tunable params: ${live.join(', ')}; change others by replacing the node` : `${node.kind} has no live-tunable params; replace the node instead`,
+          hint:
+            live.length > 0
+              ? `live-tunable params: ${live.join(', ')}; change others by replacing the node`
+              : `${node.kind} has no live-tunable params; replace the node instead`,
         })),
       );
     }
@@ -248,7 +276,7 @@ export class Session {
     if (!parsed.ok) throw new PipelineError(parsed.issues);
     node.tune(parsed.params);
     const entry = this.#model.nodes[node_id];
-    if (entry) entry.params = { ...((entry.params as Record<string, unknown> | undefined) ?? {}), ...update };
+    if (entry) entry.params = { ...(entry.params ?? {}), ...update };
     this.#emit({ event: 'nodeparamschanged', node_id, params: parsed.params });
   }
 
@@ -256,7 +284,10 @@ export class Session {
   handle(request: unknown): ControlResponse {
     const parsed = ControlRequestSchema.safeParse(request);
     if (!parsed.success) {
-      return { action: 'error', message: `invalid control request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}` };
+      return {
+        action: 'error',
+        message: `invalid control request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`,
+      };
     }
     const req: ControlRequest = parsed.data;
     try {
@@ -301,10 +332,24 @@ export class Session {
 
   #requireDynamic(): void {
     if (this.mode !== 'dynamic') {
-      throw new PipelineError([{ code: 'mode', severity: 'error', message: 'live changes are only accepted by dynamic sessions', hint: "set 'mode: dynamic'" }]);
+      throw new PipelineError([
+        {
+          code: 'mode',
+          severity: 'error',
+          message: 'live changes are only accepted by dynamic sessions',
+          hint: "set 'mode: dynamic'",
+        },
+      ]);
     }
     if (this.#state === 'done' || this.#state === 'failed' || this.#state === 'canceled') {
-      throw new PipelineError([{ code: 'mode', severity: 'error', message: `the session has ended (${this.#state})`, hint: 'start a new session' }]);
+      throw new PipelineError([
+        {
+          code: 'mode',
+          severity: 'error',
+          message: `the session has ended (${this.#state})`,
+          hint: 'start a new session',
+        },
+      ]);
     }
   }
 
@@ -315,12 +360,24 @@ export class Session {
       switch (op.action) {
         case 'addnode':
           if (op.node_id in next.nodes) {
-            issues.push({ code: 'duplicate_id', severity: 'error', node: op.node_id, message: `a node '${op.node_id}' already exists`, hint: 'choose another id, or remove the old node first in the same batch' });
+            issues.push({
+              code: 'duplicate_id',
+              severity: 'error',
+              node: op.node_id,
+              message: `a node '${op.node_id}' already exists`,
+              hint: 'choose another id, or remove the old node first in the same batch',
+            });
           } else next.nodes[op.node_id] = { kind: op.kind, ...(op.params !== undefined ? { params: op.params } : {}) };
           break;
         case 'removenode':
           if (!(op.node_id in next.nodes)) {
-            issues.push({ code: 'unknown_node', severity: 'error', node: op.node_id, message: `no node '${op.node_id}' to remove`, hint: 'see getpipeline for node ids' });
+            issues.push({
+              code: 'unknown_node',
+              severity: 'error',
+              node: op.node_id,
+              message: `no node '${op.node_id}' to remove`,
+              hint: 'see getpipeline for node ids',
+            });
           }
           delete next.nodes[op.node_id];
           next.connections = next.connections.filter((c) => c.from_node !== op.node_id && c.to_node !== op.node_id);
@@ -334,7 +391,14 @@ export class Session {
           const before = next.connections.length;
           next.connections = next.connections.filter((c) => !sameEdge(c, op));
           if (next.connections.length === before) {
-            issues.push({ code: 'unknown_pin', severity: 'error', node: op.to_node, pin: op.to_pin, message: `no edge ${op.from_node}.${op.from_pin} -> ${op.to_node}.${op.to_pin} to disconnect`, hint: 'see getpipeline for current connections' });
+            issues.push({
+              code: 'unknown_pin',
+              severity: 'error',
+              node: op.to_node,
+              pin: op.to_pin,
+              message: `no edge ${op.from_node}.${op.from_pin} -> ${op.to_node}.${op.to_pin} to disconnect`,
+              hint: 'see getpipeline for current connections',
+            });
           }
           break;
         }
@@ -365,13 +429,25 @@ export class Session {
       }
       case 'connect':
         this.#attach(op.from_node, op.from_pin, op.to_node, op.to_pin, op.mode ?? 'reliable');
-        this.#emit({ event: 'connectionadded', from_node: op.from_node, from_pin: op.from_pin, to_node: op.to_node, to_pin: op.to_pin });
+        this.#emit({
+          event: 'connectionadded',
+          from_node: op.from_node,
+          from_pin: op.from_pin,
+          to_node: op.to_node,
+          to_pin: op.to_pin,
+        });
         break;
       case 'disconnect': {
         const input = this.#nodes.get(op.to_node)?.input(op.to_pin);
         const output = this.#nodes.get(op.from_node)?.output(op.from_pin);
         if (input && output) output.detach(input);
-        this.#emit({ event: 'connectionremoved', from_node: op.from_node, from_pin: op.from_pin, to_node: op.to_node, to_pin: op.to_pin });
+        this.#emit({
+          event: 'connectionremoved',
+          from_node: op.from_node,
+          from_pin: op.from_pin,
+          to_node: op.to_node,
+          to_pin: op.to_pin,
+        });
         break;
       }
     }
@@ -393,7 +469,10 @@ export class Session {
     const output = this.#nodes.get(fromNode)?.output(fromPin);
     const consumer = this.#nodes.get(toNode);
     const input = consumer?.input(toPin);
-    if (!output || !input || !consumer) throw new Error(`Session: cannot attach ${fromNode}.${fromPin} -> ${toNode}.${toPin} (validated graph out of sync)`);
+    if (!output || !input || !consumer)
+      throw new Error(
+        `Session: cannot attach ${fromNode}.${fromPin} -> ${toNode}.${toPin} (validated graph out of sync)`,
+      );
     output.attach(input, mode);
     consumer.inputsChanged();
   }
@@ -436,7 +515,12 @@ export class Session {
     let state: SessionResult['state'] = this.#finishAs ?? (failed ? 'failed' : 'done');
     if (state === 'done' && failed && this.mode === 'oneshot') state = 'failed';
     const error = state === 'done' ? undefined : (this.#failure ?? failed?.error);
-    const result: SessionResult = { state, ...(error ? { error } : {}), stats: this.stats(), openFrames: this.#tracker.openCount };
+    const result: SessionResult = {
+      state,
+      ...(error ? { error } : {}),
+      stats: this.stats(),
+      openFrames: this.#tracker.openCount,
+    };
     this.#setState(state, error);
     return result;
   }
@@ -484,4 +568,3 @@ function errorLines(error: unknown): string[] {
 export function runPipeline(pipeline: Pipeline, options: SessionOptions): Promise<SessionResult> {
   return new Session(pipeline, options).run();
 }
-

@@ -7,8 +7,12 @@ import { conformance } from '../support/conformance';
 import { fakeVideoPacket, textPacket } from '../support/fakes';
 
 const frames = (n: number) => () => Array.from({ length: n }, (_, i) => fakeVideoPacket(i));
-const texts = (...t: string[]) => () => t.map((s, i) => textPacket(s, i));
-const asText = (out: Packet[]) => out.map((p) => (p.kind === 'text' ? p.text : p.kind === 'binary' ? new TextDecoder().decode(p.data) : p.kind));
+const texts =
+  (...t: string[]) =>
+  () =>
+    t.map((s, i) => textPacket(s, i));
+const asText = (out: Packet[]) =>
+  out.map((p) => (p.kind === 'text' ? p.text : p.kind === 'binary' ? new TextDecoder().decode(p.data) : p.kind));
 
 /** One fixture per shipped kind; a kind without one fails the suite. */
 const FIXTURES: Record<string, Fixture> = {
@@ -29,7 +33,12 @@ const FIXTURES: Record<string, Fixture> = {
     inputType: { kind: 'text' },
     input: () => [
       textPacket('hello'),
-      { kind: 'transcription', text: 'hi there', segments: [{ text: 'hi there', start: micros(0), end: micros(1_500_000), confidence: 0.9 }], meta: {} },
+      {
+        kind: 'transcription',
+        text: 'hi there',
+        segments: [{ text: 'hi there', start: micros(0), end: micros(1_500_000), confidence: 0.9 }],
+        meta: {},
+      },
       { kind: 'json', type_id: 'test/event@1', data: { level: 3 }, meta: {} },
     ],
     check: (out) =>

@@ -12,7 +12,10 @@ describe('core::text_chunker', () => {
     });
   });
   it('keeps an unfinished clause for the next packet', () => {
-    expect(splitText('First part is done, second part', p)).toEqual({ chunks: ['First part is done,'], rest: 'second part' });
+    expect(splitText('First part is done, second part', p)).toEqual({
+      chunks: ['First part is done,'],
+      rest: 'second part',
+    });
   });
   it('cuts every N words, keeping a word that may continue', () => {
     expect(splitText('one two three four five six sev', { ...p, split_mode: 'words' })).toEqual({

@@ -44,7 +44,13 @@ describe('dynamic sessions', () => {
     s.addNode('tap', 'test::collect');
     s.connect('src2', 'out', 'tap', 'in');
     await until(s, () => recorder.get('tap').length === 3);
-    expect(s.nodeStates()).toMatchObject({ src: 'running', pace: 'running', out: 'running', src2: 'running', tap: 'running' });
+    expect(s.nodeStates()).toMatchObject({
+      src: 'running',
+      pace: 'running',
+      out: 'running',
+      src2: 'running',
+      tap: 'running',
+    });
 
     s.tuneNode('pace', { speed: 2 });
     expect(s.pipeline().nodes.pace?.params).toMatchObject({ speed: 2, buffer_size: 16 });
@@ -102,23 +108,40 @@ describe('dynamic sessions', () => {
       ],
     });
     expect(ok).toEqual({ action: 'batchapplied', success: true, errors: [] });
-    expect(s.pipeline().connections).toContainEqual({ from_node: 'pace', from_pin: 'out', to_node: 'extra', to_pin: 'in', mode: 'best_effort' });
+    expect(s.pipeline().connections).toContainEqual({
+      from_node: 'pace',
+      from_pin: 'out',
+      to_node: 'extra',
+      to_pin: 'in',
+      mode: 'best_effort',
+    });
     s.stop();
     await s.result();
   });
 
   it('answers StreamKit control messages', async () => {
     const { session: s } = liveSession(BASE);
-    expect(s.handle({ action: 'validatebatch', operations: [{ action: 'addnode', node_id: 'x', kind: 'core::sinkk' }] })).toMatchObject({
+    expect(
+      s.handle({ action: 'validatebatch', operations: [{ action: 'addnode', node_id: 'x', kind: 'core::sinkk' }] }),
+    ).toMatchObject({
       action: 'validationresult',
       errors: [expect.objectContaining({ error_type: 'error', node_id: 'x' })],
     });
     expect(s.handle({ action: 'addnode', node_id: 'x', kind: 'core::sink' })).toEqual({ action: 'success' });
-    expect(s.handle({ action: 'connect', from_node: 'x', from_pin: 'out', to_node: 'out', to_pin: 'in' })).toMatchObject({ action: 'error' });
-    expect(s.handle({ action: 'tunenode', node_id: 'pace', message: { UpdateParams: { speed: 3 } } })).toEqual({ action: 'success' });
+    expect(
+      s.handle({ action: 'connect', from_node: 'x', from_pin: 'out', to_node: 'out', to_pin: 'in' }),
+    ).toMatchObject({ action: 'error' });
+    expect(s.handle({ action: 'tunenode', node_id: 'pace', message: { UpdateParams: { speed: 3 } } })).toEqual({
+      action: 'success',
+    });
     expect(s.handle({ action: 'tunenode', node_id: 'x', message: 'Shutdown' })).toEqual({ action: 'success' });
-    expect(s.handle({ action: 'removenode', node_id: 'ghost' })).toMatchObject({ action: 'error', message: expect.stringContaining('ghost') });
-    expect(s.handle({ action: 'frobnicate' })).toMatchObject({ action: 'error', message: expect.stringContaining('invalid control request') });
+    expect(s.handle({ action: 'removenode', node_id: 'ghost' })).toEqual({
+      action: 'error',
+      message: "[ghost] no node 'ghost' to remove (hint: see getpipeline for node ids)",
+    });
+    const bad = s.handle({ action: 'frobnicate' });
+    expect(bad.action).toBe('error');
+    expect((bad as { message: string }).message).toContain('invalid control request');
     expect(s.handle({ action: 'getpipeline' })).toMatchObject({ action: 'pipeline', pipeline: { mode: 'dynamic' } });
     s.stop();
     await s.result();
@@ -126,7 +149,11 @@ describe('dynamic sessions', () => {
 
   it('refuses live changes in oneshot sessions', () => {
     const { registry } = testRegistry();
-    const s = new Session(parsePipeline('mode: oneshot\nnodes:\n  a: { kind: test::source }\n  b: { kind: core::sink, needs: a }\n').pipeline, { registry });
+    const s = new Session(
+      parsePipeline('mode: oneshot\nnodes:\n  a: { kind: test::source }\n  b: { kind: core::sink, needs: a }\n')
+        .pipeline,
+      { registry },
+    );
     expect(() => s.addNode('c', 'core::sink')).toThrow(/dynamic/);
   });
 

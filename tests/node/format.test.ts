@@ -31,7 +31,9 @@ steps:
   });
 
   it('defaults to dynamic mode like StreamKit and keeps unknown top-level keys', () => {
-    const { pipeline } = parsePipeline('name: x\nclient: { watch: { audio: true } }\nnodes:\n  a: { kind: core::sink }\n');
+    const { pipeline } = parsePipeline(
+      'name: x\nclient: { watch: { audio: true } }\nnodes:\n  a: { kind: core::sink }\n',
+    );
     expect(pipeline.mode).toBe('dynamic');
     expect(pipeline.extra).toEqual({ client: { watch: { audio: true } } });
   });
@@ -52,7 +54,9 @@ nodes:
     const byTarget = (id: string) => pipeline.connections.filter((c) => c.to_node === id);
     expect(byTarget('one')).toEqual([{ from_node: 'a', from_pin: 'out', to_node: 'one', to_pin: 'in' }]);
     expect(byTarget('pin')).toEqual([{ from_node: 'a', from_pin: 'video/hd', to_node: 'pin', to_pin: 'in' }]);
-    expect(byTarget('obj')).toEqual([{ from_node: 'b', from_pin: 'out', to_node: 'obj', to_pin: 'in', mode: 'best_effort' }]);
+    expect(byTarget('obj')).toEqual([
+      { from_node: 'b', from_pin: 'out', to_node: 'obj', to_pin: 'in', mode: 'best_effort' },
+    ]);
     expect(byTarget('single')).toEqual([{ from_node: 'a', from_pin: 'out', to_node: 'single', to_pin: 'in' }]);
     expect(byTarget('list')).toEqual([
       { from_node: 'a', from_pin: 'out', to_node: 'list', to_pin: 'in_0' },
@@ -97,7 +101,9 @@ nodes:
   });
 
   it("refuses 'node' as a pin name in a needs map", () => {
-    const issues = issuesOf('nodes:\n  a: { kind: core::sink }\n  b: { kind: core::sink, needs: { node: a, other: a } }\n');
+    const issues = issuesOf(
+      'nodes:\n  a: { kind: core::sink }\n  b: { kind: core::sink, needs: { node: a, other: a } }\n',
+    );
     expect(issues.map((i) => i.message).join(' ')).toMatch(/node|Unrecognized/);
     expect(issues[0]?.node).toBe('b');
   });
@@ -112,7 +118,9 @@ nodes:
   });
 
   it('keeps the committed JSON Schema in step with the zod schema', () => {
-    const committed: unknown = JSON.parse(readFileSync(new URL('../../schema/pipeline.schema.json', import.meta.url), 'utf8'));
+    const committed: unknown = JSON.parse(
+      readFileSync(new URL('../../schema/pipeline.schema.json', import.meta.url), 'utf8'),
+    );
     expect(committed).toEqual(pipelineJsonSchema());
   });
 });

@@ -17,7 +17,11 @@ function session(text: string, extra: Partial<ConstructorParameters<typeof Sessi
 
 describe('scheduler', () => {
   it('runs a linear pipeline to completion and reports node states and stats', async () => {
-    const { session: s, recorder, events } = session(`
+    const {
+      session: s,
+      recorder,
+      events,
+    } = session(`
 mode: oneshot
 nodes:
   src: { kind: test::source, params: { count: 20 } }
@@ -29,7 +33,9 @@ nodes:
     expect(result.openFrames).toBe(0);
     expect(recorder.get('out').map((p) => p.meta.sequence)).toEqual([...Array(20).keys()]);
     expect(result.stats.pass).toMatchObject({ packets_in: 20, packets_out: 20, errors: 0, queue_depth: 0 });
-    const states = events.filter((e) => e.event === 'nodestatechanged' && e.node_id === 'pass').map((e) => (e as { state: string }).state);
+    const states = events
+      .filter((e) => e.event === 'nodestatechanged' && e.node_id === 'pass')
+      .map((e) => (e as { state: string }).state);
     expect(states).toEqual(['initializing', 'running', 'flushing', 'done']);
     expect(events.at(-1)).toEqual({ event: 'sessionstatechanged', state: 'done' });
     expect(s.state).toBe('done');

@@ -23,7 +23,10 @@ nodes:
     const { graph, issues } = compileGraph(pipeline, registry);
     expect(issues).toEqual([]);
     expect(graph?.nodes.get('pass')?.outputTypes.get('out')).toEqual({ kind: 'text' });
-    expect(graph?.nodes.get('json')?.outputTypes.get('out')).toEqual({ kind: 'binary', content_type: 'application/json' });
+    expect(graph?.nodes.get('json')?.outputTypes.get('out')).toEqual({
+      kind: 'binary',
+      content_type: 'application/json',
+    });
     expect(graph?.order).toEqual(['src', 'pass', 'json', 'out']);
   });
 
@@ -40,7 +43,17 @@ nodes:
   lonely: { kind: core::sink }
 `);
     const codes = issues.map((i) => i.code).sort();
-    expect(codes).toEqual(['invalid_param', 'invalid_param', 'invalid_param', 'missing_input', 'unknown_kind', 'unknown_node', 'unknown_pin'].sort());
+    expect(codes).toEqual(
+      [
+        'invalid_param',
+        'invalid_param',
+        'invalid_param',
+        'missing_input',
+        'unknown_kind',
+        'unknown_node',
+        'unknown_pin',
+      ].sort(),
+    );
     for (const issue of issues) {
       expect(issue.node).toBeTruthy();
       expect(issue.hint).toBeTruthy();
@@ -127,6 +140,7 @@ nodes:
     expect(d?.live_params).toEqual(['speed']);
     expect(d?.inputs[0]).toMatchObject({ name: 'in', cardinality: 'one', accepts_types: [{ kind: 'any' }] });
     expect((d?.param_schema.properties as Record<string, { default?: unknown }>).speed?.default).toBe(1);
-    expect(JSON.parse(JSON.stringify(registry.describeAll())).length).toBe(registry.kinds().length);
+    const roundTrip = JSON.parse(JSON.stringify(registry.describeAll())) as unknown[];
+    expect(roundTrip).toHaveLength(registry.kinds().length);
   });
 });

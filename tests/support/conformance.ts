@@ -37,7 +37,8 @@ function feed(packets: () => Packet[], type: PacketType, failAfter?: number): An
         const list = packets();
         for (const [i, packet] of list.entries()) {
           if (failAfter !== undefined && i === failAfter) {
-            for (const rest of list.slice(i)) rest.kind === 'raw_video' && (rest.frame as unknown as FakeFrame).close();
+            for (const rest of list.slice(i))
+              if (rest.kind === 'raw_video') (rest.frame as unknown as FakeFrame).close();
             throw new Error('feed failed on purpose');
           }
           await io.output('out').send(packet);
@@ -51,7 +52,11 @@ function setup(definition: AnyNodeDefinition, fixture: Fixture, packets: () => P
   const recorder = new Recorder();
   const hasInput = fixture.inputType !== undefined;
   const hasOutput = fixture.check !== undefined;
-  const registry = new NodeRegistry([definition, ...testNodes(recorder), ...(hasInput ? [feed(packets, fixture.inputType as PacketType, failAfter)] : [])]);
+  const registry = new NodeRegistry([
+    definition,
+    ...testNodes(recorder),
+    ...(hasInput ? [feed(packets, fixture.inputType as PacketType, failAfter)] : []),
+  ]);
   const pipeline: Pipeline = {
     mode: 'oneshot',
     nodes: {

@@ -51,7 +51,8 @@ const sourceParams = z.strictObject({
   frame_duration_us: z.number().int().min(1).default(40_000),
 });
 
-const outputType = (type: 'video' | 'text'): PacketType => (type === 'video' ? { kind: 'raw_video', pixel_format: 'I420' } : { kind: 'text' });
+const outputType = (type: 'video' | 'text'): PacketType =>
+  type === 'video' ? { kind: 'raw_video', pixel_format: 'I420' } : { kind: 'text' };
 
 /** Records what test sinks received, per node id. */
 export class Recorder {
@@ -81,7 +82,11 @@ export function testNodes(recorder: Recorder): AnyNodeDefinition[] {
         const out = io.output('out');
         for (let i = 0; i < ctx.params.count; i++) {
           if (ctx.params.fail_after === i) throw new Error(`synthetic failure after ${i} packets`);
-          await out.send(ctx.params.type === 'video' ? fakeVideoPacket(i, ctx.params.frame_duration_us) : textPacket(`packet ${i}`, i));
+          await out.send(
+            ctx.params.type === 'video'
+              ? fakeVideoPacket(i, ctx.params.frame_duration_us)
+              : textPacket(`packet ${i}`, i),
+          );
         }
         if (ctx.params.endless) {
           await new Promise((_, reject) => {
@@ -98,7 +103,10 @@ export function testNodes(recorder: Recorder): AnyNodeDefinition[] {
     version: 1,
     description: 'Keeps what it receives in the test recorder (and closes frames).',
     categories: ['test'],
-    params: z.strictObject({ delay_us: z.number().int().min(0).default(0), keep_frames_open: z.boolean().default(false) }),
+    params: z.strictObject({
+      delay_us: z.number().int().min(0).default(0),
+      keep_frames_open: z.boolean().default(false),
+    }),
     inputs: [{ name: 'in', accepts: [{ kind: 'any' }], cardinality: 'one' }],
     outputs: [],
     create: (ctx) => ({
@@ -125,7 +133,11 @@ export function testNodes(recorder: Recorder): AnyNodeDefinition[] {
     categories: ['test'],
     params: z.strictObject({ num_inputs: z.number().int().min(0).default(0) }),
     inputs: (p) => [
-      ...Array.from({ length: p.num_inputs }, (_, i) => ({ name: `in_${i}`, accepts: [{ kind: 'any' as const }], cardinality: 'one' as const })),
+      ...Array.from({ length: p.num_inputs }, (_, i) => ({
+        name: `in_${i}`,
+        accepts: [{ kind: 'any' as const }],
+        cardinality: 'one' as const,
+      })),
       { name: 'in', accepts: [{ kind: 'any' }], cardinality: { dynamic: 'in' } },
     ],
     outputs: [{ name: 'out', produces: { kind: 'passthrough' }, cardinality: 'broadcast' }],
@@ -146,7 +158,10 @@ export function testNodes(recorder: Recorder): AnyNodeDefinition[] {
     version: 1,
     description: 'Fails in the given phase.',
     categories: ['test'],
-    params: z.strictObject({ phase: z.enum(['start', 'run', 'flush', 'close']).default('run'), after: z.number().int().default(0) }),
+    params: z.strictObject({
+      phase: z.enum(['start', 'run', 'flush', 'close']).default('run'),
+      after: z.number().int().default(0),
+    }),
     inputs: [{ name: 'in', accepts: [{ kind: 'any' }], cardinality: 'one' }],
     outputs: [{ name: 'out', produces: { kind: 'passthrough' }, cardinality: 'broadcast' }],
     create: (ctx) => {

@@ -50,10 +50,14 @@ export const jsonSerialize = defineNode({
   description: 'Serializes text, transcription and JSON event packets to JSON bytes, optionally one document per line.',
   categories: ['core', 'serialization'],
   params,
-  inputs: [{ name: 'in', accepts: [{ kind: 'text' }, { kind: 'transcription' }, { kind: 'json' }], cardinality: 'one' }],
+  inputs: [
+    { name: 'in', accepts: [{ kind: 'text' }, { kind: 'transcription' }, { kind: 'json' }], cardinality: 'one' },
+  ],
   outputs: [{ name: 'out', produces: { kind: 'binary', content_type: 'application/json' }, cardinality: 'broadcast' }],
   negotiate: ({ params: p }) =>
-    new Map([['out', { kind: 'binary', content_type: p.newline_delimited ? 'application/x-ndjson' : 'application/json' }]]),
+    new Map([
+      ['out', { kind: 'binary', content_type: p.newline_delimited ? 'application/x-ndjson' : 'application/json' }],
+    ]),
   create(ctx) {
     const encoder = new TextEncoder();
     const contentType = ctx.params.newline_delimited ? 'application/x-ndjson' : 'application/json';
@@ -64,9 +68,12 @@ export const jsonSerialize = defineNode({
           const value = packetToJson(packet);
           if (value === undefined) {
             closePacket(packet);
-            throw ctx.error(`cannot serialize a ${packet.kind} packet; connect text, transcription or json`, { pin: 'in' });
+            throw ctx.error(`cannot serialize a ${packet.kind} packet; connect text, transcription or json`, {
+              pin: 'in',
+            });
           }
-          const text = JSON.stringify(value, null, ctx.params.pretty ? 2 : undefined) + (ctx.params.newline_delimited ? '\n' : '');
+          const text =
+            JSON.stringify(value, null, ctx.params.pretty ? 2 : undefined) + (ctx.params.newline_delimited ? '\n' : '');
           await out.send({ kind: 'binary', data: encoder.encode(text), content_type: contentType, meta: packet.meta });
         }
       },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Micros, Packet } from '../../engine';
+import type { Packet } from '../../engine';
 import { END_OF_STREAM, PacketQueue, defineNode, micros } from '../../engine';
 
 const params = z.strictObject({
@@ -67,7 +67,7 @@ export const pacer = defineNode({
             const wait = due - ctx.clock.now();
             if (wait > 0) {
               try {
-                await ctx.clock.sleep(micros(wait) as Micros, io.signal);
+                await ctx.clock.sleep(micros(wait), io.signal);
               } catch (error) {
                 ahead.fail(error);
                 throw error;

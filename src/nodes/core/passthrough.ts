@@ -5,7 +5,8 @@ import { defineNode } from '../../engine';
 export const passthrough = defineNode({
   kind: 'core::passthrough',
   version: 1,
-  description: 'Forwards every packet unchanged. Its output takes the type of its input and may feed several consumers.',
+  description:
+    'Forwards every packet unchanged. Its output takes the type of its input and may feed several consumers.',
   categories: ['core'],
   params: z.strictObject({}),
   inputs: [{ name: 'in', accepts: [{ kind: 'any' }], cardinality: 'one' }],

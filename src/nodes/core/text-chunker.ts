@@ -75,13 +75,15 @@ export const textChunker = defineNode({
           lastMeta = packet.meta;
           const { chunks, rest } = splitText(buffer, ctx.params);
           buffer = rest;
-          for (const text of chunks) await out.send({ kind: 'text', text, meta: { ...lastMeta, sequence: sequence++ } });
+          for (const text of chunks)
+            await out.send({ kind: 'text', text, meta: { ...lastMeta, sequence: sequence++ } });
         }
       },
       async flush(io) {
         const text = (buffer + decoder.decode()).trim();
         buffer = '';
-        if (text.length > 0) await io.output('out').send({ kind: 'text', text, meta: { ...lastMeta, sequence: sequence++ } });
+        if (text.length > 0)
+          await io.output('out').send({ kind: 'text', text, meta: { ...lastMeta, sequence: sequence++ } });
       },
     };
   },
