@@ -5,6 +5,7 @@ import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.js';
 
 export default defineConfig({
   test: {
+    reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
       {
         test: {

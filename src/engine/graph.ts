@@ -218,7 +218,11 @@ export function compileGraph(pipeline: Pipeline, registry: NodeRegistry, options
       ['to', c.to_node],
     ] as const) {
       if (!(id in pipeline.nodes)) {
-        const near = nearestNames(id, ids, 2);
+        const near = nearestNames(
+          id,
+          ids.filter((n) => n !== c.to_node && n !== c.from_node),
+          2,
+        );
         issues.push({
           code: 'unknown_node',
           severity: 'error',

@@ -54,7 +54,7 @@ export function nearestNames(name: string, candidates: Iterable<string>, limit =
       const related = tail(cl).length > 2 && (cl.includes(tail(lower)) || lower.includes(tail(cl)));
       return { c, d: related ? 0 : editDistance(lower, cl) };
     })
-    .filter((x) => x.d <= Math.max(2, Math.floor(name.length / 3)))
+    .filter((x) => x.d < name.length && x.d <= Math.max(2, Math.floor(name.length / 3)))
     .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
     .slice(0, limit)
     .map((x) => x.c);

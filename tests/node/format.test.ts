@@ -124,3 +124,19 @@ nodes:
     expect(committed).toEqual(pipelineJsonSchema());
   });
 });
+
+describe('samples', () => {
+  it('every sample pipeline parses and validates without errors', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { compileGraph } = await import('../../src/engine');
+    const { createRegistry } = await import('../../src/nodes');
+    const dir = new URL('../../samples/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const { pipeline, source } = parsePipeline(readFileSync(new URL(file, dir), 'utf8'));
+      const errors = compileGraph(pipeline, createRegistry(), { source }).issues.filter((i) => i.severity === 'error');
+      expect(errors, file).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The Hono app: health, node and packet schemas, pipeline validation, and the built studio.
+ * Routes are defined here; `main.ts` binds them to a socket.
+ */
+import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Issue, NodeRegistry } from '../src/engine';
+import { compileGraph, PACKET_KINDS, parsePipeline, PipelineError } from '../src/engine';
+import { staticFiles } from './static';
+
+/** Weft's version, reported by `/healthz`. */
+export const VERSION = '0.1.0';
+/** Largest pipeline document `/api/v1/validate` accepts. */
+export const MAX_PIPELINE_BYTES = 1024 * 1024;
+
+/** What the app needs from its host. */
+export interface AppOptions {
+  registry: NodeRegistry;
+  /** Directory of the built studio (`vite build` output); absent means no studio is served. */
+  studioDir?: string;
+  /** When set, every `/api/*` request must send `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+/** The JSON error shape of every failing API response. */
+export interface ApiError {
+  error: { code: string; message: string; node?: string; pin?: string; param?: string; issues?: Issue[] };
+}
+
+function apiError(code: string, message: string, extra: Partial<ApiError['error']> = {}): ApiError {
+  return { error: { code, message, ...extra } };
+}
+
+/** Builds the app. */
+export function createApp(options: AppOptions) {
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    // Cross-origin isolation, so the studio may use SharedArrayBuffer.
+    c.header('Cross-Origin-Opener-Policy', 'same-origin');
+    c.header('Cross-Origin-Embedder-Policy', 'require-corp');
+  });
+
+  if (options.token) {
+    const auth = bearerAuth({
+      token: options.token,
+      noAuthenticationHeaderMessage: apiError('unauthorized', 'send Authorization: Bearer <token>'),
+      invalidAuthenticationHeaderMessage: apiError('unauthorized', 'malformed Authorization header'),
+      invalidTokenMessage: apiError('unauthorized', 'invalid token'),
+    });
+    app.use('/api/*', auth);
+  }
+
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    console.error('weft: unhandled error in', c.req.method, c.req.path, error);
+    return c.json(apiError('internal', 'internal server error'), 500);
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
+
+  app.get('/api/v1/schema/nodes', (c) => c.json(options.registry.describeAll()));
+
+  app.get('/api/v1/schema/packets', (c) => c.json(PACKET_KINDS));
+
+  app.post('/api/v1/validate', async (c) => {
+    const length = Number(c.req.header('content-length') ?? 0);
+    if (length > MAX_PIPELINE_BYTES) {
+      return c.json(apiError('too_large', `pipeline documents are limited to ${MAX_PIPELINE_BYTES} bytes`), 413);
+    }
+    const text = await c.req.text();
+    if (text.length > MAX_PIPELINE_BYTES) {
+      return c.json(apiError('too_large', `pipeline documents are limited to ${MAX_PIPELINE_BYTES} bytes`), 413);
+    }
+    let issues: Issue[];
+    try {
+      const { pipeline, source } = parsePipeline(text);
+      issues = compileGraph(pipeline, options.registry, { source }).issues;
+    } catch (error) {
+      if (!(error instanceof PipelineError)) throw error;
+      issues = [...error.issues];
+    }
+    const valid = !issues.some((i) => i.severity === 'error');
+    return c.json({ valid, issues }, 200 as ContentfulStatusCode);
+  });
+
+  app.all('/api/*', (c) => c.json(apiError('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  if (options.studioDir) app.route('/', staticFiles(options.studioDir));
+
+  return app;
+}
+
+/** The app's type, for typed clients. */
+export type App = ReturnType<typeof createApp>;
