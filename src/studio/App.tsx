@@ -11,7 +11,6 @@ import type { EngineApi } from './engine.worker';
 /** How long typing must pause before the pipeline is validated again. */
 const VALIDATE_DEBOUNCE_MS = 150;
 
-
 function pinText(pin: { name: string; cardinality: unknown }): string {
   const c = pin.cardinality;
   return typeof c === 'object' && c !== null && 'dynamic' in c
