@@ -122,6 +122,7 @@ export const DEFAULT_MODE: PipelineMode = 'dynamic';
 const DEFAULT_OUTPUT_PIN = 'out';
 const DEFAULT_INPUT_PIN = 'in';
 const MIXER_KIND = 'audio::mixer';
+const HTTP_INPUT_KIND = 'streamkit::http_input';
 
 const KNOWN_KEYS = new Set(['name', 'description', 'mode', 'steps', 'nodes', 'connections']);
 
@@ -196,6 +197,17 @@ export function compileDocument(doc: PipelineDocument): Pipeline {
       const params = (node.params ?? {}) as Record<string, unknown>;
       if (edges > 1 && typeof params === 'object' && (params.num_inputs === undefined || params.num_inputs === null)) {
         node.params = { ...params, num_inputs: edges };
+      }
+    }
+  }
+
+  // StreamKit: with several http_inputs, each one's upload field defaults to its node id.
+  const httpInputs = Object.entries(nodes).filter(([, n]) => n.kind === HTTP_INPUT_KIND);
+  if (httpInputs.length > 1) {
+    for (const [id, node] of httpInputs) {
+      const params = (node.params ?? {}) as Record<string, unknown>;
+      if (typeof params === 'object' && params.field === undefined && params.fields === undefined) {
+        node.params = { ...params, field: id };
       }
     }
   }

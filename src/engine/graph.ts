@@ -82,7 +82,9 @@ function expectation(issue: z.core.$ZodIssue, known: readonly string[]): string 
 }
 
 function knownParams(definition: AnyNodeDefinition): string[] {
-  const shape = (definition.params as unknown as { shape?: Record<string, unknown> }).shape;
+  // An object schema, or a pipe whose input is one (params normalised by a transform).
+  const schema = definition.params as unknown as { shape?: object; in?: { shape?: object } };
+  const shape = schema.shape ?? schema.in?.shape;
   return shape ? Object.keys(shape) : [];
 }
 

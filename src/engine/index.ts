@@ -22,6 +22,7 @@ export type { CompileResult, Graph, GraphNode } from './graph';
 export { buildGraph, compileGraph, findPin } from './graph';
 export type {
   AnyNodeDefinition,
+  ByteSink,
   Cardinality,
   InputPinSpec,
   InputPort,
@@ -57,7 +58,7 @@ export { NodeRegistry, nearestNames } from './registry';
 export { FrameTracker } from './resources';
 export type { NodeState, NodeStats } from './runtime-node';
 export type { SessionEvent, SessionOptions, SessionResult, SessionState } from './session';
-export { DEFAULT_STATS_INTERVAL_MS, Session, runPipeline } from './session';
+export { DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STATS_INTERVAL_MS, Session, StalledError, runPipeline } from './session';
 export type { Clock, Micros } from './time';
 export {
   MICROS_PER_MS,

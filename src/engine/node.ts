@@ -88,12 +88,25 @@ export function resolvePins<P, S>(pins: PinList<P, S>, params: P): readonly S[] 
   return typeof pins === 'function' ? pins(params) : pins;
 }
 
-/** Host services a node may use. Hosts (tab, headless page, tests) provide what they can. */
+/** Where a node writes bytes: appends, or writes at a byte position (containers that patch headers). */
+export interface ByteSink {
+  write(data: Uint8Array, position?: number): Promise<void>;
+  /** Completes the output (all bytes written). */
+  close(): Promise<void>;
+  /** Discards the output after a failure. */
+  abort(reason: unknown): Promise<void>;
+}
+
+/** Host services a node may use. Hosts (tab, headless page, server, tests) provide what they can. */
 export interface NodeHost {
-  /** Resolves a named job input (http_input, file_reader) to bytes; absent where the host has none. */
-  openInput?(name: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
-  /** Opens a named job output for writing; absent where the host has none. */
-  openOutput?(name: string, contentType: string | undefined): Promise<WritableStream<Uint8Array>>;
+  /** The bytes of a named job input (`streamkit::http_input`), or `undefined` when it was not given. */
+  openInput?: (name: string, signal: AbortSignal) => Promise<ReadableStream<Uint8Array> | undefined>;
+  /** Opens a named job output (`streamkit::http_output`). */
+  openOutput?: (name: string, contentType: string | undefined) => Promise<ByteSink>;
+  /** Reads a file by path (`core::file_reader`); the host decides which paths are allowed. */
+  readFile?: (path: string, signal: AbortSignal) => Promise<ReadableStream<Uint8Array>>;
+  /** Creates a file by path (`core::file_writer`); the host decides which paths are allowed. */
+  writeFile?: (path: string, contentType: string | undefined) => Promise<ByteSink>;
 }
 
 /** A message from a node about itself, delivered as a session event. */

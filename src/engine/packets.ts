@@ -124,7 +124,8 @@ export type Packet =
   | { kind: 'raw_audio'; data: AudioData; meta: PacketMeta }
   | { kind: 'encoded_video'; chunk: EncodedVideoChunk; config?: VideoDecoderConfig; meta: PacketMeta }
   | { kind: 'encoded_audio'; chunk: EncodedAudioChunk; config?: AudioDecoderConfig; meta: PacketMeta }
-  | { kind: 'binary'; data: Uint8Array; content_type?: string; meta: PacketMeta }
+  /** `position`: byte offset where `data` belongs (containers that patch headers); absent means append. */
+  | { kind: 'binary'; data: Uint8Array; content_type?: string; position?: number; meta: PacketMeta }
   | { kind: 'text'; text: string; meta: PacketMeta }
   | { kind: 'transcription'; text: string; segments: TranscriptionSegment[]; language?: string; meta: PacketMeta }
   | { kind: 'json'; type_id: string; data: unknown; meta: PacketMeta };

@@ -44,6 +44,9 @@ export interface RuntimeNodeOptions {
   sessionSignal: AbortSignal;
 }
 
+/** How long an aborted node may take to stop before the session stops waiting for it. */
+export const ABORT_GRACE_MS = 1_000;
+
 /** Thrown into a node's signal when the node is removed from a dynamic session. */
 export class NodeRemovedError extends Error {
   override readonly name = 'NodeRemovedError';
@@ -62,6 +65,13 @@ export class RuntimeNode {
   readonly counters: PortCounters = { packets_in: 0, packets_out: 0, bytes_in: 0, bytes_out: 0 };
   errors = 0;
   readonly #abort = new AbortController();
+  /** Rejects with the abort reason once the node was aborted and had `ABORT_GRACE_MS` to wind down. */
+  readonly #aborted = new Promise<never>((_, reject) => {
+    const signal = this.#abort.signal;
+    signal.addEventListener('abort', () => setTimeout(() => reject(signal.reason as Error), ABORT_GRACE_MS), {
+      once: true,
+    });
+  });
   readonly #options: RuntimeNodeOptions;
   #instance: NodeInstance | undefined;
   #task: Promise<void> | undefined;
@@ -70,6 +80,7 @@ export class RuntimeNode {
   #rate = 0;
 
   constructor(options: RuntimeNodeOptions) {
+    this.#aborted.catch(() => undefined); // observed by #phase; unobserved when the node ends normally
     const g = options.graphNode;
     this.#options = options;
     this.graphNode = g;
@@ -250,7 +261,10 @@ export class RuntimeNode {
   async #phase<T>(phase: Phase, action: () => Promise<T> | T): Promise<T> {
     try {
       this.#abort.signal.throwIfAborted();
-      return await action();
+      // A node that ignores its signal must not hold the session: on abort, stop waiting for it.
+      const work = Promise.resolve(action());
+      work.catch(() => undefined); // settles after abort; its outcome no longer matters
+      return await Promise.race([work, this.#aborted]);
     } catch (error) {
       if (isAbortReason(error, this.#abort.signal)) throw error;
       if (error instanceof NodeError && error.nodeId === this.id) throw error;

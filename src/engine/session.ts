@@ -23,6 +23,23 @@ export type SessionState = 'idle' | 'running' | 'canceled' | 'done' | 'failed';
 
 /** How often node statistics are published while running. */
 export const DEFAULT_STATS_INTERVAL_MS = 1_000;
+/** A oneshot run in which no packet moves for this long is reported as stalled. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
+/** A run that stopped making progress; the message lists each unfinished node with its queue state. */
+export class StalledError extends Error {
+  override readonly name = 'StalledError';
+  /** The unfinished nodes, most suspicious first (holding queued input it does not consume). */
+  readonly nodes: { node: string; kind: string; state: NodeState; stats: NodeStats }[];
+  constructor(ms: number, nodes: StalledError['nodes']) {
+    const lines = nodes.map(
+      (n) =>
+        `[${n.kind}#${n.node}] ${n.state}: ${n.stats.queue_depth} queued in, ${n.stats.packets_in} in, ${n.stats.packets_out} out`,
+    );
+    super(`the pipeline stalled: no packet moved for ${ms} ms\n  ${lines.join('\n  ')}`);
+    this.nodes = nodes;
+  }
+}
 
 /** Events a session publishes; names follow StreamKit's WebSocket events. */
 export type SessionEvent =
@@ -51,6 +68,8 @@ export interface SessionOptions {
   /** Stops the whole session on the first node failure. Default: true for oneshot, false for dynamic. */
   failFast?: boolean;
   statsIntervalMs?: number;
+  /** Watchdog: fail a oneshot run when no packet moves for this long (0 disables). Default 30 s. */
+  stallTimeoutMs?: number;
   /** Called for frames garbage-collected while still open (development aid). */
   onLeak?: (origin: string) => void;
   source?: SourceMap;
@@ -83,6 +102,7 @@ export class Session {
   #failure: NodeError | Error | undefined;
   #finishAs: 'done' | 'canceled' | 'failed' | undefined;
   #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
   #settled: Promise<SessionResult> | undefined;
   #resolveDone: (() => void) | undefined;
 
@@ -141,6 +161,8 @@ export class Session {
     for (const node of this.#nodes.values()) node.start();
     const interval = this.#options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS;
     if (interval > 0) this.#statsTimer = setInterval(() => this.#publishStats(), interval);
+    const stall = this.#options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    if (stall > 0 && this.mode === 'oneshot') this.#startWatchdog(stall);
     this.#settled = this.#watch();
   }
 
@@ -511,6 +533,7 @@ export class Session {
       }
     }
     if (this.#statsTimer !== undefined) clearInterval(this.#statsTimer);
+    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
     const failed = [...this.#nodes.values()].find((n) => n.state === 'failed');
     let state: SessionResult['state'] = this.#finishAs ?? (failed ? 'failed' : 'done');
     if (state === 'done' && failed && this.mode === 'oneshot') state = 'failed';
@@ -523,6 +546,33 @@ export class Session {
     };
     this.#setState(state, error);
     return result;
+  }
+
+  #startWatchdog(timeoutMs: number): void {
+    let last = -1;
+    let since = Date.now();
+    this.#watchdog = setInterval(
+      () => {
+        let moved = 0;
+        for (const node of this.#nodes.values()) moved += node.counters.packets_in + node.counters.packets_out;
+        if (moved !== last) {
+          last = moved;
+          since = Date.now();
+          return;
+        }
+        if (Date.now() - since < timeoutMs) return;
+        const now = this.#clock.now();
+        const stuck = [...this.#nodes.values()]
+          .filter((n) => n.state !== 'done' && n.state !== 'failed')
+          .map((n) => ({ node: n.id, kind: n.kind, state: n.state, stats: n.stats(now) }))
+          .sort((a, b) => b.stats.queue_depth - a.stats.queue_depth);
+        const error = new StalledError(timeoutMs, stuck);
+        this.#failure ??= error;
+        this.#finishAs ??= 'failed';
+        this.#abort.abort(error);
+      },
+      Math.min(1_000, Math.max(10, timeoutMs / 4)),
+    );
   }
 
   #publishStats(): void {

@@ -3,18 +3,69 @@
  */
 import type { AnyNodeDefinition } from '../engine';
 import { NodeRegistry } from '../engine';
+import { audioDecoder, opusDecoder } from './audio/decoder';
+import { audioEncoder, opusEncoder } from './audio/encoder';
+import { gain } from './audio/gain';
+import { resampler } from './audio/resampler';
+import { silence, sine } from './audio/tone';
+import { demuxer, mp4Demuxer, oggDemuxer, webmDemuxer } from './containers/demuxer';
+import { mp4Muxer, muxer, oggMuxer, webmMuxer } from './containers/muxer';
+import { fileReader } from './core/file-reader';
+import { fileWriter } from './core/file-writer';
+import { httpInput } from './core/http-input';
+import { httpOutput } from './core/http-output';
 import { jsonSerialize } from './core/json-serialize';
 import { pacer } from './core/pacer';
 import { passthrough } from './core/passthrough';
 import { sink } from './core/sink';
 import { textChunker } from './core/text-chunker';
+import { colorbars } from './video/colorbars';
+import { av1Decoder, videoDecoder, vp9Decoder } from './video/decoder';
+import { av1Encoder, openh264Encoder, videoEncoder, vp9Encoder } from './video/encoder';
+import { fps } from './video/fps';
+import { scale } from './video/scale';
+
+/** Kinds that need no media APIs (they run anywhere, Node included). */
+export const CORE_NODES: readonly AnyNodeDefinition[] = [passthrough, pacer, jsonSerialize, textChunker, sink];
+
+/** Kinds that use WebCodecs, canvas or mediabunny at run time (browser only). */
+export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
+  httpInput,
+  httpOutput,
+  fileReader,
+  fileWriter,
+  demuxer,
+  mp4Demuxer,
+  webmDemuxer,
+  oggDemuxer,
+  muxer,
+  webmMuxer,
+  mp4Muxer,
+  oggMuxer,
+  videoDecoder,
+  vp9Decoder,
+  av1Decoder,
+  videoEncoder,
+  vp9Encoder,
+  av1Encoder,
+  openh264Encoder,
+  scale,
+  fps,
+  colorbars,
+  audioDecoder,
+  opusDecoder,
+  audioEncoder,
+  opusEncoder,
+  gain,
+  resampler,
+  sine,
+  silence,
+];
 
 /** All node kinds, in palette order. */
-export const ALL_NODES: readonly AnyNodeDefinition[] = [passthrough, pacer, jsonSerialize, textChunker, sink];
+export const ALL_NODES: readonly AnyNodeDefinition[] = [...CORE_NODES, ...MEDIA_NODES];
 
 /** A registry holding every shipped node kind. */
 export function createRegistry(): NodeRegistry {
   return new NodeRegistry(ALL_NODES);
 }
-
-export { jsonSerialize, pacer, passthrough, sink, textChunker };

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { AudioCodecName, NodeDefinition } from '../../engine';
+import { closePacket, defineNode, micros } from '../../engine';
+import type { CodecLike } from '../media/codec-loop';
+import { CodecOutputs, codecError, codecOf, drainQueue, finish, shutdown } from '../media/codec-loop';
+
+const params = z.strictObject({});
+
+function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): NodeDefinition<z.infer<typeof params>> {
+  return defineNode({
+    kind,
+    version: 1,
+    description: `Decodes ${codec ? codec.toUpperCase() : 'Opus, AAC, FLAC, MP3, Vorbis and PCM'} audio with WebCodecs into raw samples.`,
+    categories: ['audio', 'codecs'],
+    params,
+    inputs: [
+      {
+        name: 'in',
+        accepts: [codec ? { kind: 'encoded_audio', codec } : { kind: 'encoded_audio' }],
+        cardinality: 'one',
+      },
+    ],
+    outputs: [{ name: 'out', produces: { kind: 'raw_audio' }, cardinality: 'broadcast' }],
+    create(ctx) {
+      const outputs = new CodecOutputs();
+      let decoder: AudioDecoder | undefined;
+      let codecView: CodecLike | undefined;
+      let configured: AudioDecoderConfig | undefined;
+      return {
+        async run(io) {
+          for await (const packet of io.input('in')) {
+            try {
+              if (packet.kind !== 'encoded_audio')
+                throw ctx.error(`expects encoded audio, got ${packet.kind}`, { pin: 'in' });
+              const config = packet.config;
+              if (config && config !== configured) {
+                const support = await AudioDecoder.isConfigSupported(config);
+                if (!support.supported) {
+                  throw ctx.error(
+                    `this browser cannot decode '${config.codec}' (${config.sampleRate} Hz, ${config.numberOfChannels} ch)`,
+                    { pin: 'in' },
+                  );
+                }
+                if (decoder) await finish(codecView, outputs, io, 'out');
+                decoder ??= new AudioDecoder({
+                  output: (data) =>
+                    outputs.push({
+                      kind: 'raw_audio',
+                      data,
+                      meta: { timestamp: micros(data.timestamp), duration: micros(data.duration) },
+                    }),
+                  error: (e) => outputs.fail(codecError(ctx, `decoding ${configured?.codec ?? 'audio'}`, 'in', e)),
+                });
+                codecView ??= codecOf(decoder);
+                decoder.configure(config);
+                configured = config;
+              }
+              if (!decoder)
+                throw ctx.error('the first packet carries no decoder config; connect a demuxer or encoder output', {
+                  pin: 'in',
+                });
+              decoder.decode(packet.chunk);
+            } finally {
+              closePacket(packet);
+            }
+            if (codecView) await drainQueue(codecView, outputs, io, 'out');
+          }
+        },
+        async flush(io) {
+          try {
+            await finish(codecView, outputs, io, 'out');
+          } catch (cause) {
+            throw outputs.error ?? codecError(ctx, `flushing the ${configured?.codec ?? 'audio'} decoder`, 'in', cause);
+          }
+        },
+        close() {
+          shutdown(codecView, outputs);
+        },
+      };
+    },
+  });
+}
+
+/** `audio::decoder`: WebCodecs audio decoding for every codec the browser decodes. */
+export const audioDecoder = makeAudioDecoder('audio::decoder', undefined);
+/** StreamKit's `audio::opus::decoder`. */
+export const opusDecoder = makeAudioDecoder('audio::opus::decoder', 'opus');

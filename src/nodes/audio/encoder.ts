@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import type { NodeDefinition } from '../../engine';
+import { closePacket, defineNode, micros } from '../../engine';
+import type { CodecLike } from '../media/codec-loop';
+import { CodecOutputs, codecError, codecOf, drainQueue, finish, shutdown } from '../media/codec-loop';
+
+/** Sample rates the Opus encoder takes. */
+const OPUS_RATES = [8000, 12000, 16000, 24000, 48000];
+
+interface AudioEncoderParams {
+  codec: 'opus';
+  /** Bits per second. */
+  bitrate: number;
+}
+
+function makeAudioEncoder<I>(
+  kind: string,
+  description: string,
+  schema: z.ZodType<AudioEncoderParams, I>,
+): NodeDefinition<AudioEncoderParams> {
+  return defineNode({
+    kind,
+    version: 1,
+    description,
+    categories: ['audio', 'codecs'],
+    params: schema,
+    inputs: [{ name: 'in', accepts: [{ kind: 'raw_audio' }], cardinality: 'one' }],
+    outputs: [{ name: 'out', produces: { kind: 'encoded_audio', codec: 'opus' }, cardinality: 'broadcast' }],
+    create(ctx) {
+      const outputs = new CodecOutputs();
+      let encoder: AudioEncoder | undefined;
+      let codecView: CodecLike | undefined;
+      let decoderConfig: AudioDecoderConfig | undefined;
+      let format: { rate: number; channels: number } | undefined;
+      return {
+        async run(io) {
+          for await (const packet of io.input('in')) {
+            try {
+              if (packet.kind !== 'raw_audio') throw ctx.error(`expects raw audio, got ${packet.kind}`, { pin: 'in' });
+              const { sampleRate, numberOfChannels } = packet.data;
+              if (!encoder) {
+                if (!OPUS_RATES.includes(sampleRate)) {
+                  throw ctx.error(
+                    `Opus encodes ${OPUS_RATES.join('/')} Hz, and the input is ${sampleRate} Hz; put an audio::resampler (target_sample_rate: 48000) before the encoder`,
+                    { pin: 'in' },
+                  );
+                }
+                const config: AudioEncoderConfig = {
+                  codec: 'opus',
+                  sampleRate,
+                  numberOfChannels,
+                  bitrate: ctx.params.bitrate,
+                };
+                if (!(await AudioEncoder.isConfigSupported(config)).supported) {
+                  throw ctx.error(
+                    `this browser cannot encode Opus at ${sampleRate} Hz, ${numberOfChannels} ch, ${ctx.params.bitrate} b/s`,
+                    { pin: 'in' },
+                  );
+                }
+                encoder = new AudioEncoder({
+                  output: (chunk, meta) => {
+                    if (meta?.decoderConfig) decoderConfig = { ...meta.decoderConfig };
+                    outputs.push({
+                      kind: 'encoded_audio',
+                      chunk,
+                      ...(decoderConfig ? { config: decoderConfig } : {}),
+                      meta: {
+                        timestamp: micros(chunk.timestamp),
+                        ...(chunk.duration !== null ? { duration: micros(chunk.duration) } : {}),
+                        keyframe: true,
+                      },
+                    });
+                  },
+                  error: (e) => outputs.fail(codecError(ctx, 'encoding opus', 'in', e)),
+                });
+                encoder.configure(config);
+                codecView = codecOf(encoder);
+                format = { rate: sampleRate, channels: numberOfChannels };
+              } else if (format && (format.rate !== sampleRate || format.channels !== numberOfChannels)) {
+                throw ctx.error(
+                  `the input changed from ${format.rate} Hz/${format.channels} ch to ${sampleRate} Hz/${numberOfChannels} ch mid-stream`,
+                  { pin: 'in' },
+                );
+              }
+              encoder.encode(packet.data);
+            } finally {
+              closePacket(packet);
+            }
+            if (codecView) await drainQueue(codecView, outputs, io, 'out');
+          }
+        },
+        async flush(io) {
+          try {
+            await finish(codecView, outputs, io, 'out');
+          } catch (cause) {
+            throw outputs.error ?? codecError(ctx, 'flushing the opus encoder', 'in', cause);
+          }
+        },
+        close() {
+          shutdown(codecView, outputs);
+        },
+      };
+    },
+  });
+}
+
+/** `audio::encoder`: WebCodecs audio encoding (Opus). */
+export const audioEncoder = makeAudioEncoder(
+  'audio::encoder',
+  'Encodes raw audio to Opus with WebCodecs (8/12/16/24/48 kHz input).',
+  z.strictObject({
+    codec: z.literal('opus').default('opus'),
+    bitrate: z.number().int().min(6000).max(510_000).default(128_000),
+  }),
+);
+
+/** StreamKit's `audio::opus::encoder`. */
+export const opusEncoder = makeAudioEncoder(
+  'audio::opus::encoder',
+  'Encodes raw audio to Opus with WebCodecs (StreamKit params: bitrate in b/s).',
+  z
+    .strictObject({ bitrate: z.number().int().min(6000).max(510_000).multipleOf(1000).default(64_000) })
+    .transform((p): AudioEncoderParams => ({ codec: 'opus', bitrate: p.bitrate })),
+);

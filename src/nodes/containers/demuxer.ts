@@ -1,0 +1,169 @@
+import type { InputAudioTrack, InputTrack, InputVideoTrack } from 'mediabunny';
+import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, UnsupportedInputFormatError } from 'mediabunny';
+import { z } from 'zod';
+import type { NodeContext, NodeDefinition, NodeIO, Packet } from '../../engine';
+import { closePacket, defineNode, micros } from '../../engine';
+import { fromMediabunnyAudio, fromMediabunnyVideo } from '../media/codecs';
+
+const params = z.strictObject({});
+type Params = z.infer<typeof params>;
+
+/** Formats mediabunny reads, for error messages. */
+const READABLE = 'MP4/MOV, WebM/MKV, Ogg, WAV, MP3, ADTS/AAC, FLAC or MPEG-TS';
+
+/** Gathers the incoming bytes into a Blob, for random access by the container reader. */
+async function collect(ctx: NodeContext<Params>, io: NodeIO): Promise<Blob> {
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  let type: string | undefined;
+  for await (const packet of io.input('in')) {
+    if (packet.kind !== 'binary') {
+      closePacket(packet);
+      throw ctx.error(`expects the bytes of a media file, got a ${packet.kind} packet`, { pin: 'in' });
+    }
+    type ??= packet.content_type;
+    parts.push(new Uint8Array(packet.data));
+  }
+  return new Blob(parts, type ? { type } : {});
+}
+
+async function pump(
+  ctx: NodeContext<Params>,
+  io: NodeIO,
+  pin: string,
+  track: InputVideoTrack | InputAudioTrack,
+): Promise<void> {
+  const out = io.output(pin);
+  const video = track.isVideoTrack();
+  const config = await track.getDecoderConfig();
+  if (!config) {
+    const codec = await track.getCodec();
+    throw ctx.error(`track ${track.id} uses ${codec ?? 'an unknown codec'}, which this browser cannot decode`, { pin });
+  }
+  const sink = new EncodedPacketSink(track);
+  let sequence = 0;
+  for await (const p of sink.packets()) {
+    io.signal.throwIfAborted();
+    const meta = {
+      timestamp: micros(p.microsecondTimestamp),
+      duration: micros(p.microsecondDuration),
+      keyframe: p.type === 'key',
+      sequence: sequence++,
+    };
+    const packet: Packet = video
+      ? { kind: 'encoded_video', chunk: p.toEncodedVideoChunk(), config: config, meta }
+      : { kind: 'encoded_audio', chunk: p.toEncodedAudioChunk(), config: config as AudioDecoderConfig, meta };
+    await out.send(packet);
+  }
+}
+
+/** Which output pin carries which kind of track. */
+const PIN_TRACK: Record<string, 'video' | 'audio'> = { video: 'video', audio: 'audio', out: 'audio' };
+
+function makeDemuxer(kind: string, description: string): NodeDefinition<Params> {
+  return defineNode({
+    kind,
+    version: 1,
+    description,
+    categories: ['containers', 'demuxers'],
+    params,
+    inputs: [{ name: 'in', accepts: [{ kind: 'binary' }], cardinality: 'one' }],
+    outputs: [
+      {
+        name: 'video',
+        produces: { kind: 'encoded_video' },
+        cardinality: 'broadcast',
+        description: 'The primary video track.',
+      },
+      {
+        name: 'audio',
+        produces: { kind: 'encoded_audio' },
+        cardinality: 'broadcast',
+        description: 'The primary audio track.',
+      },
+      {
+        name: 'out',
+        produces: { kind: 'encoded_audio' },
+        cardinality: 'broadcast',
+        description: 'The primary audio track (StreamKit’s pin name).',
+      },
+    ],
+    create(ctx) {
+      let input: Input | undefined;
+      return {
+        async run(io) {
+          const blob = await collect(ctx, io);
+          if (blob.size === 0) throw ctx.error('the input is empty (0 bytes)', { pin: 'in' });
+          input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
+          let tracks: { video: InputVideoTrack | null; audio: InputAudioTrack | null };
+          try {
+            await input.getFormat();
+            tracks = { video: await input.getPrimaryVideoTrack(), audio: await input.getPrimaryAudioTrack() };
+          } catch (cause) {
+            if (cause instanceof UnsupportedInputFormatError) {
+              throw ctx.error(`the input (${blob.size} bytes) is not a media file this demuxer reads (${READABLE})`, {
+                pin: 'in',
+                cause,
+              });
+            }
+            throw ctx.error(`cannot read the container: ${cause instanceof Error ? cause.message : String(cause)}`, {
+              pin: 'in',
+              cause,
+            });
+          }
+          const wanted = ['video', 'audio', 'out'].filter((pin) => io.output(pin).connected);
+          const jobs: Promise<void>[] = [];
+          for (const pin of wanted) {
+            const track: InputTrack | null = tracks[PIN_TRACK[pin] ?? 'audio'];
+            if (!track) {
+              ctx.telemetry({
+                type_id: 'weft::demuxer/missing-track@1',
+                data: { pin, message: `the input has no ${PIN_TRACK[pin]} track` },
+              });
+              continue;
+            }
+            const supported = track.isVideoTrack()
+              ? fromMediabunnyVideo((await track.getCodec()) ?? 'prores')
+              : track.isAudioTrack()
+                ? fromMediabunnyAudio((await track.getCodec()) ?? 'dts')
+                : undefined;
+            if (!supported) throw ctx.error(`track ${track.id} uses a codec Weft cannot process`, { pin });
+            jobs.push(
+              pump(ctx, io, pin, track as InputVideoTrack | InputAudioTrack).catch((cause: unknown) => {
+                if (io.signal.aborted) throw cause;
+                throw cause instanceof Error && cause.name === 'NodeError'
+                  ? cause
+                  : ctx.error(
+                      `the file is damaged or truncated: ${cause instanceof Error ? cause.message : String(cause)}`,
+                      { pin, cause },
+                    );
+              }),
+            );
+          }
+          await Promise.all(jobs);
+        },
+        close() {
+          input?.dispose();
+        },
+      };
+    },
+  });
+}
+
+/** `containers::demuxer`: reads any container mediabunny reads and emits its primary video and audio tracks. */
+export const demuxer = makeDemuxer(
+  'containers::demuxer',
+  `Reads a media file (${READABLE}) and emits the encoded packets of its primary video and audio tracks with their decoder configs.`,
+);
+/** StreamKit's kind names for the same job. */
+export const mp4Demuxer = makeDemuxer(
+  'containers::mp4::demuxer',
+  'Reads MP4/MOV files (any container mediabunny reads) and emits their encoded video and audio.',
+);
+export const webmDemuxer = makeDemuxer(
+  'containers::webm::demuxer',
+  'Reads WebM/MKV files (any container mediabunny reads) and emits their encoded video and audio.',
+);
+export const oggDemuxer = makeDemuxer(
+  'containers::ogg::demuxer',
+  'Reads Ogg files (any container mediabunny reads) and emits their encoded audio on `out`.',
+);

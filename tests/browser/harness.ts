@@ -1,0 +1,130 @@
+/**
+ * Runs pipelines in the test page with an in-memory host, and reaches the Node-side media
+ * commands (ffmpeg inputs, ffprobe checks).
+ */
+import { commands } from 'vitest/browser';
+import type { ByteSink, NodeHost, SessionResult } from '../../src/engine';
+import { parsePipeline, Session } from '../../src/engine';
+import { createRegistry } from '../../src/nodes';
+
+declare module 'vitest/browser' {
+  interface BrowserCommands {
+    makeMedia(name: string, args: string[]): Promise<string>;
+    probeMedia(name: string, base64: string): Promise<FfprobeResult>;
+    audioRms(dir: 'in' | 'out', name: string): Promise<number>;
+  }
+}
+
+/** The parts of ffprobe's JSON the tests read. */
+export interface FfprobeStream {
+  codec_type: 'video' | 'audio';
+  codec_name: string;
+  width?: number;
+  height?: number;
+  sample_rate?: string;
+  channels?: number;
+  nb_read_frames?: string;
+  start_time?: string;
+  duration?: string;
+  r_frame_rate?: string;
+}
+export interface FfprobeResult {
+  streams: FfprobeStream[];
+  format: { format_name: string; duration?: string; tags?: Record<string, string> };
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const step = 0x8000;
+  for (let i = 0; i < bytes.length; i += step) binary += String.fromCharCode(...bytes.subarray(i, i + step));
+  return btoa(binary);
+}
+
+/** An input file made by ffmpeg (cached under .weft/test-media). */
+export async function media(name: string, args: string[]): Promise<Uint8Array> {
+  return fromBase64(await commands.makeMedia(name, args));
+}
+
+/** ffprobe's view of output bytes (stored under .weft/test-out/name). */
+export async function probe(name: string, bytes: Uint8Array): Promise<FfprobeResult> {
+  return commands.probeMedia(name, toBase64(bytes));
+}
+
+/** RMS level of a file's audio. */
+export function rms(dir: 'in' | 'out', name: string): Promise<number> {
+  return commands.audioRms(dir, name);
+}
+
+/** A growable in-memory byte sink that honours positioned writes. */
+export class MemorySink implements ByteSink {
+  #buffer = new Uint8Array(1 << 16);
+  #length = 0;
+  contentType: string | undefined;
+  closed = false;
+
+  write(data: Uint8Array, position = this.#length): Promise<void> {
+    const end = position + data.byteLength;
+    if (end > this.#buffer.byteLength) {
+      const grown = new Uint8Array(Math.max(end, this.#buffer.byteLength * 2));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(data, position);
+    this.#length = Math.max(this.#length, end);
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+  abort(): Promise<void> {
+    return Promise.resolve();
+  }
+  bytes(): Uint8Array {
+    return this.#buffer.slice(0, this.#length);
+  }
+}
+
+/** What a test run produced. */
+export interface RunOutcome {
+  result: SessionResult;
+  outputs: Map<string, MemorySink>;
+}
+
+/** Runs pipeline text with the given named inputs; resolves with the outcome (never rejects). */
+export async function runText(text: string, inputs: Record<string, Uint8Array> = {}): Promise<RunOutcome> {
+  const outputs = new Map<string, MemorySink>();
+  const host: NodeHost = {
+    openInput: (name) =>
+      Promise.resolve(inputs[name] ? new Blob([inputs[name] as Uint8Array<ArrayBuffer>]).stream() : undefined),
+    openOutput: (name, contentType) => {
+      const sink = new MemorySink();
+      sink.contentType = contentType;
+      outputs.set(name, sink);
+      return Promise.resolve(sink);
+    },
+  };
+  const { pipeline, source } = parsePipeline(text);
+  const session = new Session(pipeline, {
+    registry: createRegistry(),
+    host,
+    source,
+    statsIntervalMs: 0,
+    stallTimeoutMs: 10_000,
+  });
+  const result = await session.result();
+  return { result, outputs };
+}
+
+/** Frames per second of an ffprobe rate like `30/1`. */
+export function rate(value: string | undefined): number {
+  const [n, d] = (value ?? '0/1').split('/').map(Number);
+  return (n ?? 0) / (d || 1);
+}
