@@ -137,6 +137,8 @@ export interface NodeContext<P> {
 /** Reading side of an input pin. */
 export interface InputPort {
   readonly name: string;
+  /** True once end of stream was read (or the input was shut down). */
+  readonly finished: boolean;
   /** The next packet (now owned by the caller, who must close or forward it), or `undefined` at end of stream. */
   recv(): Promise<Packet | undefined>;
   /** Iterates packets until end of stream. */
@@ -150,6 +152,8 @@ export interface OutputPort {
   send(packet: Packet): Promise<void>;
   /** True when at least one edge is connected. */
   readonly connected: boolean;
+  /** Ends this pin's stream now (before the node finishes), e.g. a track the input turned out not to have. */
+  end(): void;
 }
 
 /** One packet from one of several inputs. */

@@ -99,6 +99,8 @@ export interface PacketMeta {
   duration?: Micros;
   sequence?: number;
   keyframe?: boolean;
+  /** Clockwise rotation a player applies to video (from the source file), carried to the muxer. */
+  rotation?: 0 | 90 | 180 | 270;
 }
 
 /**

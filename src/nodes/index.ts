@@ -6,6 +6,7 @@ import { NodeRegistry } from '../engine';
 import { audioDecoder, opusDecoder } from './audio/decoder';
 import { audioEncoder, opusEncoder } from './audio/encoder';
 import { gain } from './audio/gain';
+import { mixer } from './audio/mixer';
 import { resampler } from './audio/resampler';
 import { silence, sine } from './audio/tone';
 import { demuxer, mp4Demuxer, oggDemuxer, webmDemuxer } from './containers/demuxer';
@@ -57,6 +58,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   audioEncoder,
   opusEncoder,
   gain,
+  mixer,
   resampler,
   sine,
   silence,

@@ -1,10 +1,27 @@
 import { z } from 'zod';
 import type { AudioCodecName, NodeDefinition } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
+import { makeAudioData, readPlanar } from '../media/audio-data';
 import type { CodecLike } from '../media/codec-loop';
 import { CodecOutputs, codecError, codecOf, drainQueue, finish, shutdown } from '../media/codec-loop';
 
 const params = z.strictObject({});
+
+/**
+ * Drops the samples before time zero (encoder priming that the container marks with negative
+ * timestamps, e.g. AAC in MP4), so that the audio starts with the video. Takes ownership of `data`.
+ */
+export function trimBeforeZero(data: AudioData): AudioData | undefined {
+  if (data.timestamp >= 0) return data;
+  const skip = Math.round((-data.timestamp * data.sampleRate) / 1_000_000);
+  if (skip >= data.numberOfFrames) {
+    data.close();
+    return undefined;
+  }
+  const audio = readPlanar(data);
+  data.close();
+  return makeAudioData({ ...audio, channels: audio.channels.map((p) => p.subarray(skip)), timestamp: micros(0) });
+}
 
 function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): NodeDefinition<z.infer<typeof params>> {
   return defineNode({
@@ -43,12 +60,16 @@ function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): Node
                 }
                 if (decoder) await finish(codecView, outputs, io, 'out');
                 decoder ??= new AudioDecoder({
-                  output: (data) =>
-                    outputs.push({
-                      kind: 'raw_audio',
-                      data,
-                      meta: { timestamp: micros(data.timestamp), duration: micros(data.duration) },
-                    }),
+                  output: (decoded) => {
+                    const data = trimBeforeZero(decoded);
+                    if (data) {
+                      outputs.push({
+                        kind: 'raw_audio',
+                        data,
+                        meta: { timestamp: micros(data.timestamp), duration: micros(data.duration) },
+                      });
+                    }
+                  },
                   error: (e) => outputs.fail(codecError(ctx, `decoding ${configured?.codec ?? 'audio'}`, 'in', e)),
                 });
                 codecView ??= codecOf(decoder);

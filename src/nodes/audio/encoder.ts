@@ -2,15 +2,23 @@ import { z } from 'zod';
 import type { NodeDefinition } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import type { CodecLike } from '../media/codec-loop';
-import { CodecOutputs, codecError, codecOf, drainQueue, finish, shutdown } from '../media/codec-loop';
+import { CodecOutputs, codecError, codecOf, drainQueue, finish, forward, shutdown } from '../media/codec-loop';
 
 /** Sample rates the Opus encoder takes. */
 const OPUS_RATES = [8000, 12000, 16000, 24000, 48000];
 
 interface AudioEncoderParams {
-  codec: 'opus';
-  /** Bits per second. */
+  codec: 'opus' | 'pcm-s16' | 'pcm-f32';
+  /** Bits per second (Opus). */
   bitrate: number;
+}
+
+/** Interleaves an AudioData into PCM bytes (`s16` or `f32`), the payload WAV and other PCM containers hold. */
+export function pcmChunk(data: AudioData, codec: 'pcm-s16' | 'pcm-f32'): EncodedAudioChunk {
+  const format = codec === 'pcm-s16' ? 's16' : 'f32';
+  const bytes = new Uint8Array(data.allocationSize({ planeIndex: 0, format }));
+  data.copyTo(bytes, { planeIndex: 0, format });
+  return new EncodedAudioChunk({ type: 'key', timestamp: data.timestamp, duration: data.duration, data: bytes });
 }
 
 function makeAudioEncoder<I>(
@@ -25,7 +33,9 @@ function makeAudioEncoder<I>(
     categories: ['audio', 'codecs'],
     params: schema,
     inputs: [{ name: 'in', accepts: [{ kind: 'raw_audio' }], cardinality: 'one' }],
-    outputs: [{ name: 'out', produces: { kind: 'encoded_audio', codec: 'opus' }, cardinality: 'broadcast' }],
+    outputs: [{ name: 'out', produces: { kind: 'encoded_audio' }, cardinality: 'broadcast' }],
+    negotiate: ({ params }) =>
+      new Map([['out', { kind: 'encoded_audio', codec: params.codec === 'opus' ? 'opus' : 'pcm' }]]),
     create(ctx) {
       const outputs = new CodecOutputs();
       let encoder: AudioEncoder | undefined;
@@ -38,7 +48,16 @@ function makeAudioEncoder<I>(
             try {
               if (packet.kind !== 'raw_audio') throw ctx.error(`expects raw audio, got ${packet.kind}`, { pin: 'in' });
               const { sampleRate, numberOfChannels } = packet.data;
-              if (!encoder) {
+              if (ctx.params.codec !== 'opus') {
+                const chunk = pcmChunk(packet.data, ctx.params.codec);
+                decoderConfig ??= { codec: ctx.params.codec, sampleRate, numberOfChannels };
+                outputs.push({
+                  kind: 'encoded_audio',
+                  chunk,
+                  config: decoderConfig,
+                  meta: { ...packet.meta, keyframe: true },
+                });
+              } else if (!encoder) {
                 if (!OPUS_RATES.includes(sampleRate)) {
                   throw ctx.error(
                     `Opus encodes ${OPUS_RATES.join('/')} Hz, and the input is ${sampleRate} Hz; put an audio::resampler (target_sample_rate: 48000) before the encoder`,
@@ -82,11 +101,12 @@ function makeAudioEncoder<I>(
                   { pin: 'in' },
                 );
               }
-              encoder.encode(packet.data);
+              encoder?.encode(packet.data);
             } finally {
               closePacket(packet);
             }
             if (codecView) await drainQueue(codecView, outputs, io, 'out');
+            else await forward(outputs, io, 'out');
           }
         },
         async flush(io) {
@@ -107,9 +127,9 @@ function makeAudioEncoder<I>(
 /** `audio::encoder`: WebCodecs audio encoding (Opus). */
 export const audioEncoder = makeAudioEncoder(
   'audio::encoder',
-  'Encodes raw audio to Opus with WebCodecs (8/12/16/24/48 kHz input).',
+  'Encodes raw audio to Opus with WebCodecs (8/12/16/24/48 kHz input), or to 16-bit / float PCM for WAV.',
   z.strictObject({
-    codec: z.literal('opus').default('opus'),
+    codec: z.enum(['opus', 'pcm-s16', 'pcm-f32']).default('opus'),
     bitrate: z.number().int().min(6000).max(510_000).default(128_000),
   }),
 );

@@ -39,6 +39,7 @@ async function pump(
     const codec = await track.getCodec();
     throw ctx.error(`track ${track.id} uses ${codec ?? 'an unknown codec'}, which this browser cannot decode`, { pin });
   }
+  const rotation = track.isVideoTrack() ? await track.getRotation() : 0;
   const sink = new EncodedPacketSink(track);
   let sequence = 0;
   for await (const p of sink.packets()) {
@@ -48,6 +49,7 @@ async function pump(
       duration: micros(p.microsecondDuration),
       keyframe: p.type === 'key',
       sequence: sequence++,
+      ...(rotation ? { rotation } : {}),
     };
     const packet: Packet = video
       ? { kind: 'encoded_video', chunk: p.toEncodedVideoChunk(), config: config, meta }
@@ -115,6 +117,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
           for (const pin of wanted) {
             const track: InputTrack | null = tracks[PIN_TRACK[pin] ?? 'audio'];
             if (!track) {
+              io.output(pin).end(); // downstream learns at once that nothing comes on this pin
               ctx.telemetry({
                 type_id: 'weft::demuxer/missing-track@1',
                 data: { pin, message: `the input has no ${PIN_TRACK[pin]} track` },

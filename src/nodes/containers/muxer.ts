@@ -77,44 +77,55 @@ function toEncodedPacket(packet: Packet): EncodedPacket {
 }
 
 async function openTracks(ctx: NodeContext<Params>, io: NodeIO, output: Output): Promise<Track[]> {
+  // First packets of all inputs together: one branch may only end once another is drained.
+  const firsts = await Promise.all(
+    io.connectedInputs().map(async (pin) => ({ pin, first: await io.input(pin).recv() })),
+  );
   const tracks: Track[] = [];
-  for (const pin of io.connectedInputs()) {
-    const first = await io.input(pin).recv();
-    if (!first) continue; // an input with no packets (e.g. a file without audio) adds no track
-    if (first.kind !== 'encoded_video' && first.kind !== 'encoded_audio') {
-      closePacket(first);
-      throw ctx.error(`expects encoded video or audio, got a ${first.kind} packet; put an encoder before the muxer`, {
-        pin,
-      });
+  try {
+    for (const { pin, first } of firsts) {
+      if (!first) continue; // an input with no packets (e.g. a file without audio) adds no track
+      tracks.push(makeTrack(ctx, pin, first, output));
     }
-    const config = first.config;
-    if (!config) throw ctx.error('the first packet carries no decoder config; the encoder must send it', { pin });
-    if (first.kind === 'encoded_video') {
-      const ours = videoCodecOfString(config.codec);
-      if (!ours) throw ctx.error(`unsupported video codec '${config.codec}'`, { pin });
-      const source = new EncodedVideoPacketSource(toMediabunnyVideo(ours));
-      addTrack(ctx, pin, () => output.addVideoTrack(source));
-      tracks.push({
-        pin,
-        first,
-        add: (p, isFirst) => source.add(toEncodedPacket(p), isFirst ? { decoderConfig: config } : undefined),
-        close: () => source.close(),
-      });
-    } else {
-      const codec = mediabunnyAudioOfString(config.codec);
-      if (!codec) throw ctx.error(`unsupported audio codec '${config.codec}'`, { pin });
-      const source = new EncodedAudioPacketSource(codec);
-      addTrack(ctx, pin, () => output.addAudioTrack(source));
-      tracks.push({
-        pin,
-        first,
-        add: (p, isFirst) =>
-          source.add(toEncodedPacket(p), isFirst ? { decoderConfig: config as AudioDecoderConfig } : undefined),
-        close: () => source.close(),
-      });
-    }
+  } catch (error) {
+    for (const { first } of firsts) if (first) closePacket(first);
+    throw error;
   }
   return tracks;
+}
+
+function makeTrack(ctx: NodeContext<Params>, pin: string, first: Packet, output: Output): Track {
+  if (first.kind !== 'encoded_video' && first.kind !== 'encoded_audio') {
+    throw ctx.error(`expects encoded video or audio, got a ${first.kind} packet; put an encoder before the muxer`, {
+      pin,
+    });
+  }
+  const config = first.config;
+  if (!config) throw ctx.error('the first packet carries no decoder config; the encoder must send it', { pin });
+  if (first.kind === 'encoded_video') {
+    const ours = videoCodecOfString(config.codec);
+    if (!ours) throw ctx.error(`unsupported video codec '${config.codec}'`, { pin });
+    const source = new EncodedVideoPacketSource(toMediabunnyVideo(ours));
+    const rotation = first.meta.rotation;
+    addTrack(ctx, pin, () => output.addVideoTrack(source, rotation ? { rotation } : {}));
+    return {
+      pin,
+      first,
+      add: (p, isFirst) => source.add(toEncodedPacket(p), isFirst ? { decoderConfig: config } : undefined),
+      close: () => source.close(),
+    };
+  }
+  const codec = mediabunnyAudioOfString(config.codec);
+  if (!codec) throw ctx.error(`unsupported audio codec '${config.codec}'`, { pin });
+  const source = new EncodedAudioPacketSource(codec);
+  addTrack(ctx, pin, () => output.addAudioTrack(source));
+  return {
+    pin,
+    first,
+    add: (p, isFirst) =>
+      source.add(toEncodedPacket(p), isFirst ? { decoderConfig: config as AudioDecoderConfig } : undefined),
+    close: () => source.close(),
+  };
 }
 
 function addTrack(ctx: NodeContext<Params>, pin: string, add: () => unknown): void {

@@ -30,6 +30,7 @@ function makeVideoDecoder(kind: string, codec: VideoCodecName | undefined): Node
       const outputs = new CodecOutputs();
       let decoder: VideoDecoder | undefined;
       let configured: VideoDecoderConfig | undefined;
+      let rotation: 0 | 90 | 180 | 270 | undefined;
       let codec: CodecLike | undefined;
       return {
         async run(io) {
@@ -55,6 +56,7 @@ function makeVideoDecoder(kind: string, codec: VideoCodecName | undefined): Node
                       meta: {
                         timestamp: micros(frame.timestamp),
                         ...(frame.duration !== null ? { duration: micros(frame.duration) } : {}),
+                        ...(rotation ? { rotation } : {}),
                       },
                     }),
                   error: (e) => outputs.fail(codecError(ctx, `decoding ${configured?.codec ?? 'video'}`, 'in', e)),
@@ -67,6 +69,7 @@ function makeVideoDecoder(kind: string, codec: VideoCodecName | undefined): Node
                 throw ctx.error('the first packet carries no decoder config; connect a demuxer or encoder output', {
                   pin: 'in',
                 });
+              rotation = packet.meta.rotation;
               decoder.decode(packet.chunk);
             } finally {
               closePacket(packet);

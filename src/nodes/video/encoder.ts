@@ -39,8 +39,9 @@ const generic = z.strictObject({
 
 async function configure(ctx: NodeContext<VideoEncoderParams>, frame: VideoFrame): Promise<VideoEncoderConfig> {
   const p = ctx.params;
-  let width = frame.displayWidth;
-  let height = frame.displayHeight;
+  // The visible picture, in coded pixels (display size may differ by pixel aspect ratio or rounding).
+  let width = frame.visibleRect?.width ?? frame.displayWidth;
+  let height = frame.visibleRect?.height ?? frame.displayHeight;
   if (p.codec === 'h264' || p.codec === 'hevc') {
     // 4:2:0 H.264/HEVC needs even dimensions; the encoder scales the frame to this size.
     width -= width % 2;
@@ -105,6 +106,7 @@ function makeVideoEncoder<P>(
       let codec: CodecLike | undefined;
       let decoderConfig: VideoDecoderConfig | undefined;
       let count = 0;
+      let rotation: 0 | 90 | 180 | 270 | undefined;
       return {
         async run(io) {
           for await (const packet of io.input('in')) {
@@ -124,6 +126,7 @@ function makeVideoEncoder<P>(
                         timestamp: micros(chunk.timestamp),
                         ...(chunk.duration !== null ? { duration: micros(chunk.duration) } : {}),
                         keyframe: chunk.type === 'key',
+                        ...(rotation ? { rotation } : {}),
                       },
                     });
                   },
@@ -132,6 +135,7 @@ function makeVideoEncoder<P>(
                 encoder.configure(config);
                 codec = codecOf(encoder);
               }
+              rotation = packet.meta.rotation;
               const interval = ctx.params.keyframe_interval;
               const key = count === 0 || (interval > 0 && count % interval === 0) || packet.meta.keyframe === true;
               encoder.encode(packet.frame, encodeOptions(ctx.params, key));

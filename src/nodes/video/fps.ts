@@ -22,15 +22,18 @@ export const fps = defineNode({
     let lastEnd = 0;
     let index = 0;
     let origin: number | undefined;
+    let rotation: 0 | 90 | 180 | 270 | undefined;
     const at = (n: number): Micros => micros((origin ?? 0) + n * interval);
     const emitUntil = async (io: NodeIO, until: number): Promise<void> => {
       while (last && at(index) < until) {
         const timestamp = at(index);
         const frame = new VideoFrame(last, { timestamp, duration: Math.round(interval) });
         index++;
-        await io
-          .output('out')
-          .send({ kind: 'raw_video', frame, meta: { timestamp, duration: micros(interval), sequence: index - 1 } });
+        await io.output('out').send({
+          kind: 'raw_video',
+          frame,
+          meta: { timestamp, duration: micros(interval), sequence: index - 1, ...(rotation ? { rotation } : {}) },
+        });
       }
     };
     return {
@@ -41,6 +44,7 @@ export const fps = defineNode({
             throw ctx.error(`expects raw video, got ${packet.kind}`, { pin: 'in' });
           }
           const ts = packet.frame.timestamp;
+          rotation = packet.meta.rotation;
           origin ??= ts;
           await emitUntil(io, ts);
           last?.close();
