@@ -56,6 +56,12 @@ async function pump(
       : { kind: 'encoded_audio', chunk: p.toEncodedAudioChunk(), config: config as AudioDecoderConfig, meta };
     await out.send(packet);
   }
+  if (sequence === 0) {
+    throw ctx.error(
+      `the ${video ? 'video' : 'audio'} track has no readable packets; the file is truncated or damaged`,
+      { pin: 'in' },
+    );
+  }
 }
 
 /** Which output pin carries which kind of track. */
@@ -113,6 +119,13 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
             });
           }
           const wanted = ['video', 'audio', 'out'].filter((pin) => io.output(pin).connected);
+          if (wanted.length > 0 && wanted.every((pin) => !tracks[PIN_TRACK[pin] ?? 'audio'])) {
+            const kinds = [...new Set(wanted.map((pin) => PIN_TRACK[pin]))].join(' or ');
+            throw ctx.error(
+              `the input has no ${kinds} track${tracks.video || tracks.audio ? '' : ' at all; the file is truncated or damaged'}`,
+              { pin: 'in' },
+            );
+          }
           const jobs: Promise<void>[] = [];
           for (const pin of wanted) {
             const track: InputTrack | null = tracks[PIN_TRACK[pin] ?? 'audio'];
