@@ -5,8 +5,16 @@
  */
 import { expect, it } from 'vitest';
 import { z } from 'zod';
-import type { AnyNodeDefinition, Packet, PacketType, Pipeline } from '../../src/engine';
-import { compileGraph, defineNode, NodeError, NodeRegistry, Session, VirtualClock } from '../../src/engine';
+import type { AnyNodeDefinition, NodeHost, Packet, PacketType, Pipeline } from '../../src/engine';
+import {
+  closePacket,
+  compileGraph,
+  defineNode,
+  NodeError,
+  NodeRegistry,
+  Session,
+  VirtualClock,
+} from '../../src/engine';
 import { FakeFrame, Recorder, testNodes } from './fakes';
 
 /** How to exercise one node kind. */
@@ -21,6 +29,8 @@ export interface Fixture {
   check?: (output: Packet[]) => void;
   /** A packet the node must refuse with a `NodeError` naming it. */
   badInput?: () => Packet;
+  /** Host services the node needs (job inputs and outputs). */
+  host?: () => NodeHost;
 }
 
 function feed(packets: () => Packet[], type: PacketType, failAfter?: number): AnyNodeDefinition {
@@ -37,12 +47,12 @@ function feed(packets: () => Packet[], type: PacketType, failAfter?: number): An
         const list = packets();
         for (const [i, packet] of list.entries()) {
           if (failAfter !== undefined && i === failAfter) {
-            for (const rest of list.slice(i))
-              if (rest.kind === 'raw_video') (rest.frame as unknown as FakeFrame).close();
+            for (const rest of list.slice(i)) closePacket(rest);
             throw new Error('feed failed on purpose');
           }
           await io.output('out').send(packet);
         }
+        if (failAfter !== undefined) throw new Error('feed failed on purpose');
       },
     }),
   });
@@ -94,7 +104,12 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
   it('processes, flushes and closes, leaving no frame open', async () => {
     const live = FakeFrame.live;
     const { registry, recorder, pipeline } = setup(definition, fixture, packets);
-    const session = new Session(pipeline, { registry, clock: new VirtualClock(), statsIntervalMs: 0 });
+    const session = new Session(pipeline, {
+      registry,
+      clock: new VirtualClock(),
+      statsIntervalMs: 0,
+      ...(fixture.host ? { host: fixture.host() } : {}),
+    });
     const states: string[] = [];
     session.on((e) => e.event === 'nodestatechanged' && e.node_id === 'dut' && states.push(e.state));
     const result = await session.run();
@@ -107,7 +122,11 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
   it('stops cleanly when canceled mid-stream', async () => {
     const live = FakeFrame.live;
     const { registry, pipeline } = setup(definition, fixture, packets);
-    const session = new Session(pipeline, { registry, statsIntervalMs: 0 });
+    const session = new Session(pipeline, {
+      registry,
+      statsIntervalMs: 0,
+      ...(fixture.host ? { host: fixture.host() } : {}),
+    });
     session.start();
     session.cancel();
     const result = await session.result();
@@ -120,7 +139,12 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
     it('stops cleanly when its upstream fails, and the error names the upstream node', async () => {
       const live = FakeFrame.live;
       const { registry, pipeline } = setup(definition, fixture, packets, 1);
-      const result = await new Session(pipeline, { registry, clock: new VirtualClock(), statsIntervalMs: 0 }).result();
+      const result = await new Session(pipeline, {
+        registry,
+        clock: new VirtualClock(),
+        statsIntervalMs: 0,
+        ...(fixture.host ? { host: fixture.host() } : {}),
+      }).result();
       expect(result.state).toBe('failed');
       expect(result.error).toBeInstanceOf(NodeError);
       expect((result.error as NodeError).nodeId).toBe('feed');
@@ -133,7 +157,12 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
     const bad = fixture.badInput;
     it('reports bad input with a NodeError naming node, kind and pin', async () => {
       const { registry, pipeline } = setup(definition, fixture, () => [bad()]);
-      const result = await new Session(pipeline, { registry, clock: new VirtualClock(), statsIntervalMs: 0 }).result();
+      const result = await new Session(pipeline, {
+        registry,
+        clock: new VirtualClock(),
+        statsIntervalMs: 0,
+        ...(fixture.host ? { host: fixture.host() } : {}),
+      }).result();
       expect(result.state).toBe('failed');
       const error = result.error as NodeError;
       expect(error).toBeInstanceOf(NodeError);
