@@ -9,6 +9,18 @@ import type { EdgeMode, EndOfStream } from './queue';
 import { END_OF_STREAM, PacketQueue } from './queue';
 import type { FrameTracker } from './resources';
 
+const MEDIA_KINDS = new Set(['raw_video', 'raw_audio', 'encoded_video', 'encoded_audio']);
+
+/** The timing contract: media packets carry an integer µs timestamp; durations, where given, are integer µs. */
+export function timingProblem(packet: Packet): string | undefined {
+  const { timestamp, duration } = packet.meta;
+  if (MEDIA_KINDS.has(packet.kind) && timestamp === undefined) return `a ${packet.kind} packet has no timestamp`;
+  if (timestamp !== undefined && !Number.isInteger(timestamp)) return `timestamp ${timestamp} is not an integer`;
+  if (duration !== undefined && (!Number.isInteger(duration) || duration < 0))
+    return `duration ${duration} is not a non-negative integer`;
+  return undefined;
+}
+
 /** Counters kept per node. */
 export interface PortCounters {
   packets_in: number;
@@ -130,6 +142,11 @@ export class RuntimeOutput implements OutputPort {
   async send(packet: Packet): Promise<void> {
     const frame = resourceOf(packet);
     if (frame) this.#tracker.track(frame, this.#origin);
+    const problem = timingProblem(packet);
+    if (problem) {
+      closePacket(packet);
+      throw new Error(`output '${this.name}': ${problem} (timestamps and durations are integer microseconds)`);
+    }
     if (this.#ended) {
       closePacket(packet);
       throw new Error(`output '${this.name}' already ended; a node may not send after it finished`);

@@ -210,3 +210,41 @@ nodes:
     expect(stats.length).toBeGreaterThan(1);
   });
 });
+
+describe('timing contract', () => {
+  it('refuses a media packet whose timestamp is not integer microseconds, naming the node', async () => {
+    const { registry } = testRegistry();
+    const { z } = await import('zod');
+    const { defineNode } = await import('../../src/engine');
+    registry.register(
+      defineNode({
+        kind: 'test::bad_clock',
+        version: 1,
+        description: 'Sends a frame stamped in milliseconds with a fraction.',
+        categories: ['test'],
+        params: z.strictObject({}),
+        inputs: [],
+        outputs: [{ name: 'out', produces: { kind: 'raw_video' }, cardinality: 'broadcast' }],
+        create: () => ({
+          run: async (io) => {
+            const packet = fakeVideoPacket(0);
+            packet.meta.timestamp = 33.3 as never;
+            await io.output('out').send(packet);
+          },
+        }),
+      }),
+    );
+    const s = new Session(
+      pipeline('mode: oneshot\nnodes:\n  src: { kind: test::bad_clock }\n  out: { kind: core::sink, needs: src }\n'),
+      {
+        registry,
+        statsIntervalMs: 0,
+      },
+    );
+    const result = await s.result();
+    expect(result.error?.message).toBe(
+      "[test::bad_clock#src] run: output 'out': timestamp 33.3 is not an integer (timestamps and durations are integer microseconds)",
+    );
+    expect(result.openFrames).toBe(0);
+  });
+});
