@@ -128,11 +128,16 @@ nodes:
 describe('samples', () => {
   it('every sample pipeline parses and validates without errors', async () => {
     const { readdirSync } = await import('node:fs');
+    const { relative } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
     const { compileGraph } = await import('../../src/engine');
     const { createRegistry } = await import('../../src/nodes');
     const dir = new URL('../../samples/', import.meta.url);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'));
-    expect(files.length).toBeGreaterThan(0);
+    const root = fileURLToPath(dir);
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+      .map((f) => relative(root, `${root}/${f}`));
+    expect(files.length).toBeGreaterThanOrEqual(7);
     for (const file of files) {
       const { pipeline, source } = parsePipeline(readFileSync(new URL(file, dir), 'utf8'));
       const errors = compileGraph(pipeline, createRegistry(), { source }).issues.filter((i) => i.severity === 'error');
