@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PipelineError, parsePipeline, pipelineJsonSchema } from '../../src/engine';
+import { compileGraph, PipelineError, parsePipeline, pipelineJsonSchema } from '../../src/engine';
+import { createRegistry } from '../../src/nodes';
 
 function issuesOf(text: string) {
   try {
@@ -126,12 +129,7 @@ nodes:
 });
 
 describe('samples', () => {
-  it('every sample pipeline parses and validates without errors', async () => {
-    const { readdirSync } = await import('node:fs');
-    const { relative } = await import('node:path');
-    const { fileURLToPath } = await import('node:url');
-    const { compileGraph } = await import('../../src/engine');
-    const { createRegistry } = await import('../../src/nodes');
+  it('every sample pipeline parses and validates without errors', () => {
     const dir = new URL('../../samples/', import.meta.url);
     const root = fileURLToPath(dir);
     const files = readdirSync(root, { recursive: true, encoding: 'utf8' })
