@@ -98,10 +98,10 @@ const CASES: Case[] = [
     out: 'ffmpeg-vp9.webm',
   },
   {
-    name: 'MP4 H.264 4 Mb/s + Opus 128k (AAC encoding is not available yet)',
+    name: 'MP4 H.264 4 Mb/s + AAC 128k (Chromium: OpenH264; AAC: mediabunny encoder)',
     pipeline: pipeline(
       '{ codec: h264, bitrate_kbps: 4000, latency_mode: realtime }',
-      '{ codec: opus, bitrate: 128000 }',
+      '{ codec: aac, bitrate: 128000 }',
       'mp4',
     ),
     ffmpeg: [
@@ -114,7 +114,7 @@ const CASES: Case[] = [
       '-b:v',
       '4M',
       '-c:a',
-      'libopus',
+      'aac',
       '-b:a',
       '128k',
     ],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import audioOgg from '../../samples/oneshot/audio-to-ogg-opus.yaml?raw';
 import colorbarsWebm from '../../samples/oneshot/colorbars-tone-webm.yaml?raw';
 import mixTwo from '../../samples/oneshot/mix-two-audio.yaml?raw';
+import mp4Sample from '../../samples/oneshot/transcode-mp4-h264-aac.yaml?raw';
 import scaleFps from '../../samples/oneshot/scale-and-fps.yaml?raw';
 import webmSample from '../../samples/oneshot/transcode-webm-vp9-opus.yaml?raw';
 import volumeBoost from '../../samples/oneshot/volume-boost.yaml?raw';
@@ -71,6 +72,26 @@ describe('sample: transcode to WebM VP9/Opus', () => {
     const a = Number(get(info, 'audio').start_time ?? 0);
     expect(Math.abs(v - a)).toBeLessThan(FRAME_30);
   });
+});
+
+describe('sample: transcode to MP4 H.264/AAC', () => {
+  const cases: [MediaSpec, { w: number; h: number; frames: number; seconds: number }][] = [
+    [H264_AAC, { w: 640, h: 360, frames: 60, seconds: 2 }],
+    [VP9_OPUS, { w: 854, h: 480, frames: 50, seconds: 2 }],
+  ];
+  for (const [spec, want] of cases) {
+    it(`converts ${spec[0]}`, async () => {
+      const info = await run(mp4Sample, spec, `mp4-${spec[0]}.mp4`);
+      const v = get(info, 'video');
+      expect(v.codec_name).toBe('h264');
+      expect([v.width, v.height]).toEqual([want.w, want.h]);
+      expect(Math.abs(Number(v.nb_read_frames) - want.frames)).toBeLessThanOrEqual(1);
+      const a = get(info, 'audio');
+      expect(a.codec_name).toBe('aac');
+      expect(Math.abs(Number(v.start_time ?? 0) - Number(a.start_time ?? 0))).toBeLessThan(FRAME_30);
+      expect(Math.abs(Number(info.format.duration) - want.seconds)).toBeLessThan(FRAME_30 + 0.03);
+    });
+  }
 });
 
 describe('sample: audio only to Ogg/Opus', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { NodeDefinition } from '../../engine';
+import { aacInstance } from './aac';
 import { closePacket, defineNode, micros } from '../../engine';
 import type { CodecLike } from '../media/codec-loop';
 import { CodecOutputs, codecError, codecOf, drainQueue, finish, forward, shutdown } from '../media/codec-loop';
@@ -7,8 +8,8 @@ import { CodecOutputs, codecError, codecOf, drainQueue, finish, forward, shutdow
 /** Sample rates the Opus encoder takes. */
 const OPUS_RATES = [8000, 12000, 16000, 24000, 48000];
 
-interface AudioEncoderParams {
-  codec: 'opus' | 'pcm-s16' | 'pcm-f32';
+export interface AudioEncoderParams {
+  codec: 'opus' | 'aac' | 'pcm-s16' | 'pcm-f32';
   /** Bits per second (Opus). */
   bitrate: number;
 }
@@ -35,8 +36,14 @@ function makeAudioEncoder<I>(
     inputs: [{ name: 'in', accepts: [{ kind: 'raw_audio' }], cardinality: 'one' }],
     outputs: [{ name: 'out', produces: { kind: 'encoded_audio' }, cardinality: 'broadcast' }],
     negotiate: ({ params }) =>
-      new Map([['out', { kind: 'encoded_audio', codec: params.codec === 'opus' ? 'opus' : 'pcm' }]]),
+      new Map([
+        [
+          'out',
+          { kind: 'encoded_audio', codec: params.codec.startsWith('pcm') ? 'pcm' : (params.codec as 'opus' | 'aac') },
+        ],
+      ]),
     create(ctx) {
+      if (ctx.params.codec === 'aac') return aacInstance(ctx);
       const outputs = new CodecOutputs();
       let encoder: AudioEncoder | undefined;
       let codecView: CodecLike | undefined;
@@ -48,7 +55,7 @@ function makeAudioEncoder<I>(
             try {
               if (packet.kind !== 'raw_audio') throw ctx.error(`expects raw audio, got ${packet.kind}`, { pin: 'in' });
               const { sampleRate, numberOfChannels } = packet.data;
-              if (ctx.params.codec !== 'opus') {
+              if (ctx.params.codec === 'pcm-s16' || ctx.params.codec === 'pcm-f32') {
                 const chunk = pcmChunk(packet.data, ctx.params.codec);
                 decoderConfig ??= { codec: ctx.params.codec, sampleRate, numberOfChannels };
                 outputs.push({
@@ -127,9 +134,9 @@ function makeAudioEncoder<I>(
 /** `audio::encoder`: WebCodecs audio encoding (Opus). */
 export const audioEncoder = makeAudioEncoder(
   'audio::encoder',
-  'Encodes raw audio to Opus with WebCodecs (8/12/16/24/48 kHz input), or to 16-bit / float PCM for WAV.',
+  'Encodes raw audio to Opus (WebCodecs; 8/12/16/24/48 kHz), AAC-LC (mediabunny’s AAC encoder where the browser has none), or 16-bit / float PCM for WAV.',
   z.strictObject({
-    codec: z.enum(['opus', 'pcm-s16', 'pcm-f32']).default('opus'),
+    codec: z.enum(['opus', 'aac', 'pcm-s16', 'pcm-f32']).default('opus'),
     bitrate: z.number().int().min(6000).max(510_000).default(128_000),
   }),
 );

@@ -62,6 +62,8 @@ async function pump(
       { pin: 'in' },
     );
   }
+  // End this pin now: downstream codecs flush their last frames without waiting for the other tracks.
+  out.end();
 }
 
 /** Which output pin carries which kind of track. */
