@@ -39,6 +39,7 @@ export class RuntimeInput implements InputPort {
   everConnected = false;
   #pending: Promise<Packet | EndOfStream> | undefined;
   #finished = false;
+  #stopped = false;
   readonly #counters: PortCounters;
 
   constructor(name: string, counters: PortCounters, mode: EdgeMode = 'reliable') {
@@ -60,6 +61,7 @@ export class RuntimeInput implements InputPort {
 
   /** Takes the next item (the one peeked, if any). */
   async take(): Promise<Packet | undefined> {
+    if (this.#stopped) return undefined;
     const pending = this.#pending ?? this.queue.pull();
     this.#pending = undefined;
     const item = await pending;
@@ -82,6 +84,22 @@ export class RuntimeInput implements InputPort {
       if (!packet) return;
       yield packet;
     }
+  }
+
+  /** Ends the stream early on the reading side: reads return end of stream, queued packets are closed. */
+  stop(): void {
+    this.#stopped = true;
+    this.#finished = true;
+    this.queue.end();
+    this.queue.drain();
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.then(
+      (item) => {
+        if (item !== END_OF_STREAM) closePacket(item);
+      },
+      () => undefined, // nothing was read; nothing to close
+    );
   }
 
   /** Stops reading for good: queued and peeked packets are closed, later pushes are dropped. */

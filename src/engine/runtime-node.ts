@@ -234,7 +234,7 @@ export class RuntimeNode {
       connectedInputs: () => [...this.inputs.values()].filter((i) => i.everConnected).map((i) => i.name),
       recvAny: () => this.#recvAny(),
       stopInputs: () => {
-        for (const input of this.inputs.values()) input.shutdown(new Error(`${this.kind}#${this.id} stopped reading`));
+        for (const input of this.inputs.values()) input.stop();
       },
     };
   }

@@ -5,6 +5,7 @@ import type { AnyNodeDefinition } from '../engine';
 import { NodeRegistry } from '../engine';
 import { audioDecoder, opusDecoder } from './audio/decoder';
 import { audioEncoder, opusEncoder } from './audio/encoder';
+import { channels } from './audio/channels';
 import { gain } from './audio/gain';
 import { mixer } from './audio/mixer';
 import { resampler } from './audio/resampler';
@@ -20,7 +21,9 @@ import { pacer } from './core/pacer';
 import { passthrough } from './core/passthrough';
 import { sink } from './core/sink';
 import { textChunker } from './core/text-chunker';
+import { trim } from './core/trim';
 import { colorbars } from './video/colorbars';
+import { crop } from './video/crop';
 import { av1Decoder, videoDecoder, vp9Decoder } from './video/decoder';
 import { av1Encoder, openh264Encoder, videoEncoder, vp9Encoder } from './video/encoder';
 import { fps } from './video/fps';
@@ -51,7 +54,9 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   av1Encoder,
   openh264Encoder,
   scale,
+  crop,
   fps,
+  trim,
   colorbars,
   audioDecoder,
   opusDecoder,
@@ -60,6 +65,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   gain,
   mixer,
   resampler,
+  channels,
   sine,
   silence,
 ];

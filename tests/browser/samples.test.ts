@@ -167,3 +167,31 @@ describe('sample: colour bars and tone', () => {
     expect(Math.abs(Number(info.format.duration) - 3)).toBeLessThan(FRAME_30 + 0.03);
   });
 });
+
+describe('trim, crop and channel mix', () => {
+  it('cuts 0.5–1.5 s, crops to 320x180 and downmixes to mono', async () => {
+    const text = `
+mode: oneshot
+nodes:
+  input: { kind: streamkit::http_input }
+  demux: { kind: containers::demuxer, needs: input }
+  vdec: { kind: video::decoder, needs: demux.video }
+  vtrim: { kind: core::trim, params: { start_ms: 500, end_ms: 1500 }, needs: vdec }
+  crop: { kind: video::crop, params: { x: 160, y: 90, width: 320, height: 180 }, needs: vtrim }
+  venc: { kind: video::encoder, params: { codec: vp8 }, needs: crop }
+  adec: { kind: audio::decoder, needs: demux.audio }
+  atrim: { kind: core::trim, params: { start_ms: 500, end_ms: 1500 }, needs: adec }
+  mono: { kind: audio::channels, params: { channels: 1 }, needs: atrim }
+  rs: { kind: audio::resampler, params: { target_sample_rate: 48000 }, needs: mono }
+  aenc: { kind: audio::encoder, needs: rs }
+  mux: { kind: containers::muxer, params: { format: webm }, needs: { video: venc, audio: aenc } }
+  output: { kind: streamkit::http_output, needs: mux }
+`;
+    const info = await run(text, H264_AAC, 'trimmed.webm');
+    const v = get(info, 'video');
+    expect([v.width, v.height]).toEqual([320, 180]);
+    expect(Math.abs(Number(v.nb_read_frames) - 30)).toBeLessThanOrEqual(1);
+    expect(get(info, 'audio').channels).toBe(1);
+    expect(Math.abs(Number(info.format.duration) - 1)).toBeLessThan(FRAME_30 + 0.03);
+  });
+});

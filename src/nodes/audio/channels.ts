@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { closePacket, defineNode } from '../../engine';
+import { makeAudioData, readPlanar } from '../media/audio-data';
+
+const params = z.strictObject({
+  /** Output channel count. */
+  channels: z.number().int().min(1).max(8),
+});
+
+/** Maps input planes to `count` output planes: down to mono averages, up from mono copies, else wraps. */
+export function remix(planes: Float32Array[], count: number): Float32Array[] {
+  const n = planes[0]?.length ?? 0;
+  if (planes.length === count) return planes;
+  if (count === 1) {
+    const mono = new Float32Array(n);
+    for (const plane of planes) for (let i = 0; i < n; i++) mono[i] = (mono[i] ?? 0) + (plane[i] ?? 0) / planes.length;
+    return [mono];
+  }
+  return Array.from({ length: count }, (_, c) => planes[c % planes.length] ?? new Float32Array(n));
+}
+
+/** `audio::channels`: up- or down-mixes to a channel count. */
+export const channels = defineNode({
+  kind: 'audio::channels',
+  version: 1,
+  description:
+    'Up- or down-mixes audio to a channel count: to mono averages all channels, from mono copies it to each.',
+  categories: ['audio', 'filters'],
+  params,
+  inputs: [{ name: 'in', accepts: [{ kind: 'raw_audio' }], cardinality: 'one' }],
+  outputs: [{ name: 'out', produces: { kind: 'raw_audio' }, cardinality: 'broadcast' }],
+  negotiate: ({ params: p, inputs }) => {
+    const upstream = inputs.get('in');
+    const rate = upstream?.kind === 'raw_audio' ? upstream.sample_rate : undefined;
+    return new Map([['out', { kind: 'raw_audio', channels: p.channels, ...(rate ? { sample_rate: rate } : {}) }]]);
+  },
+  create: (ctx) => ({
+    async run(io) {
+      const out = io.output('out');
+      for await (const packet of io.input('in')) {
+        if (packet.kind !== 'raw_audio') {
+          closePacket(packet);
+          throw ctx.error(`expects raw audio, got ${packet.kind}`, { pin: 'in' });
+        }
+        if (packet.data.numberOfChannels === ctx.params.channels) {
+          await out.send(packet);
+          continue;
+        }
+        let data: AudioData;
+        try {
+          const audio = readPlanar(packet.data);
+          data = makeAudioData({ ...audio, channels: remix(audio.channels, ctx.params.channels) });
+        } finally {
+          closePacket(packet);
+        }
+        await out.send({ kind: 'raw_audio', data, meta: packet.meta });
+      }
+    },
+  }),
+});
