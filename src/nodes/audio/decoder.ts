@@ -3,7 +3,7 @@ import type { AudioCodecName, NodeDefinition } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import { makeAudioData, readPlanar } from '../media/audio-data';
 import type { CodecLike } from '../media/codec-loop';
-import { CodecOutputs, codecError, codecOf, drainQueue, finish, shutdown } from '../media/codec-loop';
+import { CodecOutputs, codecEnding, codecError, codecOf, drainQueue, finish } from '../media/codec-loop';
 
 const params = z.strictObject({});
 
@@ -87,16 +87,12 @@ function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): Node
             if (codecView) await drainQueue(codecView, outputs, io, 'out');
           }
         },
-        async flush(io) {
-          try {
-            await finish(codecView, outputs, io, 'out');
-          } catch (cause) {
-            throw outputs.error ?? codecError(ctx, `flushing the ${configured?.codec ?? 'audio'} decoder`, 'in', cause);
-          }
-        },
-        close() {
-          shutdown(codecView, outputs);
-        },
+        ...codecEnding(
+          ctx,
+          outputs,
+          () => codecView,
+          () => `${configured?.codec ?? 'audio'} decoder`,
+        ),
       };
     },
   });

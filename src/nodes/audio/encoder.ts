@@ -3,7 +3,7 @@ import type { NodeDefinition } from '../../engine';
 import { aacInstance } from './aac';
 import { closePacket, defineNode, micros } from '../../engine';
 import type { CodecLike } from '../media/codec-loop';
-import { CodecOutputs, codecError, codecOf, drainQueue, finish, forward, shutdown } from '../media/codec-loop';
+import { CodecOutputs, codecEnding, codecError, codecOf, drainQueue, forward } from '../media/codec-loop';
 
 /** Sample rates the Opus encoder takes. */
 const OPUS_RATES = [8000, 12000, 16000, 24000, 48000];
@@ -116,16 +116,12 @@ function makeAudioEncoder<I>(
             else await forward(outputs, io, 'out');
           }
         },
-        async flush(io) {
-          try {
-            await finish(codecView, outputs, io, 'out');
-          } catch (cause) {
-            throw outputs.error ?? codecError(ctx, 'flushing the opus encoder', 'in', cause);
-          }
-        },
-        close() {
-          shutdown(codecView, outputs);
-        },
+        ...codecEnding(
+          ctx,
+          outputs,
+          () => codecView,
+          () => 'opus encoder',
+        ),
       };
     },
   });

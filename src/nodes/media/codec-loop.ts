@@ -4,7 +4,7 @@
  * flush at the end. WebCodecs reports outputs and errors through callbacks; this turns them into
  * awaited sends so that backpressure reaches upstream.
  */
-import type { NodeContext, NodeIO, Packet } from '../../engine';
+import type { NodeContext, NodeInstance, NodeIO, Packet } from '../../engine';
 import { closePacket } from '../../engine';
 
 /** Items a decoder or encoder may hold before the node stops feeding it. */
@@ -113,4 +113,28 @@ export function shutdown(codec: CodecLike | undefined, outputs: CodecOutputs): v
 export function codecError(ctx: NodeContext<unknown>, what: string, pin: string, cause: unknown): Error {
   const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
   return ctx.error(`${what} failed: ${message}`, { pin, cause });
+}
+
+/**
+ * The `flush` and `close` of a codec node: flush sends what the codec still holds (reporting the
+ * codec's own error first), close releases the codec and anything unsent.
+ */
+export function codecEnding(
+  ctx: NodeContext<unknown>,
+  outputs: CodecOutputs,
+  codec: () => CodecLike | undefined,
+  what: () => string,
+): Required<Pick<NodeInstance, 'flush' | 'close'>> {
+  return {
+    async flush(io) {
+      try {
+        await finish(codec(), outputs, io, 'out');
+      } catch (cause) {
+        throw outputs.error ?? codecError(ctx, `flushing the ${what()}`, 'in', cause);
+      }
+    },
+    close() {
+      shutdown(codec(), outputs);
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { NodeDefinition, VideoCodecName } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import type { CodecLike } from '../media/codec-loop';
-import { CodecOutputs, codecError, codecOf, drainQueue, finish, shutdown } from '../media/codec-loop';
+import { CodecOutputs, codecEnding, codecError, codecOf, drainQueue, finish } from '../media/codec-loop';
 
 const params = z.strictObject({
   /** WebCodecs hardware preference. */
@@ -77,16 +77,12 @@ function makeVideoDecoder(kind: string, codec: VideoCodecName | undefined): Node
             if (codec) await drainQueue(codec, outputs, io, 'out');
           }
         },
-        async flush(io) {
-          try {
-            await finish(codec, outputs, io, 'out');
-          } catch (cause) {
-            throw outputs.error ?? codecError(ctx, `flushing the ${configured?.codec ?? 'video'} decoder`, 'in', cause);
-          }
-        },
-        close() {
-          shutdown(codec, outputs);
-        },
+        ...codecEnding(
+          ctx,
+          outputs,
+          () => codec,
+          () => `${configured?.codec ?? 'video'} decoder`,
+        ),
       };
     },
   });

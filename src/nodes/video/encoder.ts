@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { NodeContext, NodeDefinition, VideoCodecName } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import type { CodecLike } from '../media/codec-loop';
-import { CodecOutputs, codecError, codecOf, drainQueue, finish, shutdown } from '../media/codec-loop';
+import { CodecOutputs, codecEnding, codecError, codecOf, drainQueue } from '../media/codec-loop';
 import { encoderCodecString, VIDEO_CODECS } from '../media/codecs';
 
 /** Frame rate assumed for codec level selection when none is given. */
@@ -146,16 +146,12 @@ function makeVideoEncoder<P>(
             if (codec) await drainQueue(codec, outputs, io, 'out');
           }
         },
-        async flush(io) {
-          try {
-            await finish(codec, outputs, io, 'out');
-          } catch (cause) {
-            throw outputs.error ?? codecError(ctx, `flushing the ${ctx.params.codec} encoder`, 'in', cause);
-          }
-        },
-        close() {
-          shutdown(codec, outputs);
-        },
+        ...codecEnding(
+          ctx,
+          outputs,
+          () => codec,
+          () => `${ctx.params.codec} encoder`,
+        ),
       };
     },
   });
