@@ -4,7 +4,6 @@
  */
 import type { z } from 'zod';
 import type { Phase } from './errors';
-import type { EdgeMode } from './queue';
 import type { Packet, PacketType } from './packets';
 import type { Clock } from './time';
 
@@ -192,9 +191,4 @@ export interface NodeInstance<P = unknown> {
   tune?(params: P): void;
   /** Releases everything; always called, also after failures. Phase `close`. */
   close?(): Promise<void> | void;
-}
-
-/** Per-edge settings as they appear in a compiled pipeline. */
-export interface EdgeSettings {
-  mode: EdgeMode;
 }

@@ -44,9 +44,4 @@ export class FrameTracker {
   get openCount(): number {
     return this.#open.size;
   }
-
-  /** Who made each frame still open, for error messages. */
-  openOrigins(): string[] {
-    return [...this.#open.values()];
-  }
 }

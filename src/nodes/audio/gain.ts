@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { closePacket, defineNode, micros } from '../../engine';
+import { requireKind } from '../media/require-kind';
 import { makeAudioData, readPlanar } from '../media/audio-data';
 
 const params = z.strictObject({
@@ -27,10 +28,7 @@ export const gain = defineNode({
       async run(io) {
         const out = io.output('out');
         for await (const packet of io.input('in')) {
-          if (packet.kind !== 'raw_audio') {
-            closePacket(packet);
-            throw ctx.error(`expects raw audio, got ${packet.kind}`, { pin: 'in' });
-          }
+          requireKind(ctx, packet, 'raw_audio');
           if (factor === 1) {
             await out.send(packet);
             continue;

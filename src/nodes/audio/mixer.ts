@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { InputPinSpec, Micros, NodeIO } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
+import { requireKind } from '../media/require-kind';
 import { framesToMicros, makeAudioData, readPlanar } from '../media/audio-data';
 
 /** Samples per channel in each mixed packet, per 48 kHz (20 ms). */
@@ -92,10 +93,7 @@ export const mixer = defineNode({
           const next = await io.recvAny();
           if (!next) break;
           const { pin, packet } = next;
-          if (packet.kind !== 'raw_audio') {
-            closePacket(packet);
-            throw ctx.error(`expects raw audio, got ${packet.kind}`, { pin });
-          }
+          requireKind(ctx, packet, 'raw_audio', pin);
           let audio;
           try {
             audio = readPlanar(packet.data);

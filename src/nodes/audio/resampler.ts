@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Micros, NodeIO } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
+import { requireKind } from '../media/require-kind';
 import { framesToMicros, makeAudioData, readPlanar } from '../media/audio-data';
 
 const params = z.strictObject({
@@ -103,10 +104,7 @@ export const resampler = defineNode({
     return {
       async run(io) {
         for await (const packet of io.input('in')) {
-          if (packet.kind !== 'raw_audio') {
-            closePacket(packet);
-            throw ctx.error(`expects raw audio, got ${packet.kind}`, { pin: 'in' });
-          }
+          requireKind(ctx, packet, 'raw_audio');
           let audio;
           try {
             audio = readPlanar(packet.data);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Micros, NodeIO } from '../../engine';
-import { closePacket, defineNode, micros } from '../../engine';
+import { defineNode, micros } from '../../engine';
+import { requireKind } from '../media/require-kind';
 
 const params = z.strictObject({
   /** Output frames per second. */
@@ -39,10 +40,7 @@ export const fps = defineNode({
     return {
       async run(io) {
         for await (const packet of io.input('in')) {
-          if (packet.kind !== 'raw_video') {
-            closePacket(packet);
-            throw ctx.error(`expects raw video, got ${packet.kind}`, { pin: 'in' });
-          }
+          requireKind(ctx, packet, 'raw_video');
           const ts = packet.frame.timestamp;
           rotation = packet.meta.rotation;
           origin ??= ts;
