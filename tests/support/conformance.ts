@@ -82,6 +82,16 @@ function setup(definition: AnyNodeDefinition, fixture: Fixture, packets: () => P
   return { registry, recorder, pipeline };
 }
 
+/** A session for a conformance run, on a virtual clock unless `realClock`. */
+function makeSession(registry: NodeRegistry, pipeline: Pipeline, fixture: Fixture, realClock = false): Session {
+  return new Session(pipeline, {
+    registry,
+    statsIntervalMs: 0,
+    ...(realClock ? {} : { clock: new VirtualClock() }),
+    ...(fixture.host ? { host: fixture.host() } : {}),
+  });
+}
+
 /** Registers the conformance tests for one node kind. */
 export function conformance(definition: AnyNodeDefinition, fixture: Fixture): void {
   const packets = fixture.input ?? (() => []);
@@ -104,12 +114,7 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
   it('processes, flushes and closes, leaving no frame open', async () => {
     const live = FakeFrame.live;
     const { registry, recorder, pipeline } = setup(definition, fixture, packets);
-    const session = new Session(pipeline, {
-      registry,
-      clock: new VirtualClock(),
-      statsIntervalMs: 0,
-      ...(fixture.host ? { host: fixture.host() } : {}),
-    });
+    const session = makeSession(registry, pipeline, fixture);
     const states: string[] = [];
     session.on((e) => e.event === 'nodestatechanged' && e.node_id === 'dut' && states.push(e.state));
     const result = await session.run();
@@ -122,11 +127,7 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
   it('stops cleanly when canceled mid-stream', async () => {
     const live = FakeFrame.live;
     const { registry, pipeline } = setup(definition, fixture, packets);
-    const session = new Session(pipeline, {
-      registry,
-      statsIntervalMs: 0,
-      ...(fixture.host ? { host: fixture.host() } : {}),
-    });
+    const session = makeSession(registry, pipeline, fixture, true);
     session.start();
     session.cancel();
     const result = await session.result();
@@ -139,12 +140,7 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
     it('stops cleanly when its upstream fails, and the error names the upstream node', async () => {
       const live = FakeFrame.live;
       const { registry, pipeline } = setup(definition, fixture, packets, 1);
-      const result = await new Session(pipeline, {
-        registry,
-        clock: new VirtualClock(),
-        statsIntervalMs: 0,
-        ...(fixture.host ? { host: fixture.host() } : {}),
-      }).result();
+      const result = await makeSession(registry, pipeline, fixture).result();
       expect(result.state).toBe('failed');
       expect(result.error).toBeInstanceOf(NodeError);
       expect((result.error as NodeError).nodeId).toBe('feed');
@@ -157,12 +153,7 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
     const bad = fixture.badInput;
     it('reports bad input with a NodeError naming node, kind and pin', async () => {
       const { registry, pipeline } = setup(definition, fixture, () => [bad()]);
-      const result = await new Session(pipeline, {
-        registry,
-        clock: new VirtualClock(),
-        statsIntervalMs: 0,
-        ...(fixture.host ? { host: fixture.host() } : {}),
-      }).result();
+      const result = await makeSession(registry, pipeline, fixture).result();
       expect(result.state).toBe('failed');
       const error = result.error as NodeError;
       expect(error).toBeInstanceOf(NodeError);
