@@ -3,11 +3,13 @@
  */
 import type { AnyNodeDefinition } from '../engine';
 import { NodeRegistry } from '../engine';
+import { flacDecoder, mp3Decoder, wavDemuxer } from './audio/byte-decoder';
 import { audioDecoder, opusDecoder } from './audio/decoder';
 import { audioEncoder, opusEncoder } from './audio/encoder';
 import { channels } from './audio/channels';
 import { gain } from './audio/gain';
 import { mixer } from './audio/mixer';
+import { audioPacer } from './audio/pacer';
 import { resampler } from './audio/resampler';
 import { silence, sine } from './audio/tone';
 import { demuxer, mp4Demuxer, oggDemuxer, webmDemuxer } from './containers/demuxer';
@@ -42,6 +44,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   mp4Demuxer,
   webmDemuxer,
   oggDemuxer,
+  wavDemuxer,
   muxer,
   webmMuxer,
   mp4Muxer,
@@ -60,11 +63,14 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   colorbars,
   audioDecoder,
   opusDecoder,
+  flacDecoder,
+  mp3Decoder,
   audioEncoder,
   opusEncoder,
   gain,
   mixer,
   resampler,
+  audioPacer,
   channels,
   sine,
   silence,

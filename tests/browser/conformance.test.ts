@@ -6,7 +6,7 @@ import { makeAudioData } from '../../src/nodes/media/audio-data';
 import type { Fixture } from '../support/conformance';
 import { conformance } from '../support/conformance';
 import { media, MemorySink } from './harness';
-import { VP9_OPUS } from './inputs';
+import { AUDIO_ONLY, FLAC_TONE, MONO_WAV, VP9_OPUS } from './inputs';
 
 const W = 160;
 const H = 120;
@@ -124,6 +124,20 @@ function packetsOf(name: string, kind: 'encoded_video' | 'encoded_audio') {
 
 let fileBytes: Uint8Array = new Uint8Array();
 const fileChunks = (): Packet[] => [{ kind: 'binary', data: fileBytes, meta: {} }];
+/** Audio files in the formats of StreamKit's bytes-in decoders, split in two chunks like a stream. */
+const audioFiles: Record<string, Uint8Array> = {};
+const audioFile = (name: string) => (): Packet[] => {
+  const bytes = audioFiles[name] ?? new Uint8Array();
+  const half = bytes.length >> 1;
+  return [
+    { kind: 'binary', data: bytes.subarray(0, half), meta: {} },
+    { kind: 'binary', data: bytes.subarray(half), meta: {} },
+  ];
+};
+const pcmOut = (out: Packet[]) => {
+  expect(out.length).toBeGreaterThan(0);
+  expect(out.every((p) => p.kind === 'raw_audio')).toBe(true);
+};
 const bytesHost = () => ({
   openInput: () => Promise.resolve(new Blob([fileBytes as Uint8Array<ArrayBuffer>]).stream()),
   openOutput: () => Promise.resolve(new MemorySink()),
@@ -215,6 +229,16 @@ const FIXTURES: Record<string, Fixture> = {
     input: tones(5),
     check: count(5),
   },
+  'audio::flac::decoder': { inputType: { kind: 'binary' }, input: audioFile('flac'), check: pcmOut, badInput: textBad },
+  'audio::mp3::decoder': { inputType: { kind: 'binary' }, input: audioFile('mp3'), check: pcmOut },
+  'containers::wav::demuxer': { inputType: { kind: 'binary' }, input: audioFile('wav'), check: pcmOut },
+  'audio::pacer': {
+    params: { speed: 10, generate_silence: false },
+    inputType: audio,
+    input: tones(3),
+    check: count(3),
+    badInput: textBad,
+  },
   'audio::sine': { params: { duration_ms: 100 }, check: count(5) },
   'audio::silence': { params: { duration_ms: 60 }, check: count(3) },
 };
@@ -222,6 +246,11 @@ const FIXTURES: Record<string, Fixture> = {
 describe('node conformance (media kinds, in Chromium)', () => {
   beforeAll(async () => {
     fileBytes = await media(...VP9_OPUS);
+    [audioFiles.flac, audioFiles.mp3, audioFiles.wav] = await Promise.all([
+      media(...FLAC_TONE),
+      media(...AUDIO_ONLY),
+      media(...MONO_WAV),
+    ]);
     await Promise.all([encodeVideo('vp09.00.10.08'), encodeVideo('av01.0.04M.08'), encodeOpus()]);
   });
   it('has a fixture for every media kind', () => {

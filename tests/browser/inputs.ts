@@ -98,3 +98,8 @@ export const MUSIC: MediaSpec = [
   'music.ogg',
   [...lavfi('sine=frequency=660:sample_rate=48000:duration=1.5'), '-c:a', 'libopus', '-ac', '2'],
 ];
+/** FLAC, 44.1 kHz stereo, 1 s. */
+export const FLAC_TONE: MediaSpec = [
+  'tone.flac',
+  [...lavfi('sine=frequency=440:sample_rate=44100:duration=1'), '-c:a', 'flac', '-ac', '2'],
+];

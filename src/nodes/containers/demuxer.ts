@@ -12,7 +12,7 @@ type Params = z.infer<typeof params>;
 const READABLE = 'MP4/MOV, WebM/MKV, Ogg, WAV, MP3, ADTS/AAC, FLAC or MPEG-TS';
 
 /** Gathers the incoming bytes into a Blob, for random access by the container reader. */
-async function collect(ctx: NodeContext<Params>, io: NodeIO): Promise<Blob> {
+export async function collect<P>(ctx: NodeContext<P>, io: NodeIO): Promise<Blob> {
   const parts: Uint8Array<ArrayBuffer>[] = [];
   let type: string | undefined;
   for await (const packet of io.input('in')) {
