@@ -73,6 +73,29 @@ export default tseslint.config(
       ]),
     },
   },
+  // The headless page is browser code; only the driver (and bridge) run in Node.
+  {
+    files: ['src/headless/page.ts', 'src/headless/protocol.ts', 'src/headless/errors.ts'],
+    rules: {
+      'no-restricted-imports': restrict([
+        {
+          group: ['**/server/**', '**/studio/**', 'node:*', 'playwright-core', 'hono', 'hono/*', '@hono/*'],
+          message: 'the headless page runs in Chromium: no Node, server or studio imports.',
+        },
+      ]),
+    },
+  },
+  {
+    files: ['src/headless/driver.ts', 'src/headless/bridge.ts', 'src/headless/pool.ts'],
+    rules: {
+      'no-restricted-imports': restrict([
+        {
+          group: ['**/nodes', '**/nodes/**', '**/studio/**', './page', '**/server/**'],
+          message: 'the driver runs in Node: it talks to the page only through the protocol.',
+        },
+      ]),
+    },
+  },
   // Server code never loads browser-only code: it shares only types and schemas with the engine.
   {
     files: ['server/**'],

@@ -12,5 +12,11 @@ export default defineConfig({
   worker: { format: 'es' },
   server: { headers: isolation, host: '127.0.0.1' },
   preview: { headers: isolation, host: '127.0.0.1' },
-  build: { target: 'es2023', outDir: 'dist', emptyOutDir: true },
+  build: {
+    target: 'es2023',
+    outDir: 'dist',
+    emptyOutDir: true,
+    // Two pages from one bundle: the studio, and the page headless Chromium workers load.
+    rolldownOptions: { input: { studio: 'index.html', headless: 'headless.html' } },
+  },
 });

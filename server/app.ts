@@ -4,14 +4,22 @@
  */
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Issue, NodeRegistry } from '../src/engine';
 import { compileGraph, PACKET_KINDS, parsePipeline, PipelineError } from '../src/engine';
+import type { JobRoutesOptions } from './jobs/routes';
+import { jobRoutes } from './jobs/routes';
+import type { JobQueue } from './jobs/queue';
+import { renderMetrics } from './metrics';
+import { openApiDocument } from './openapi';
 import { staticFiles } from './static';
+import { VERSION } from './version';
 
-/** Weft's version, reported by `/healthz`. */
-export const VERSION = '0.1.0';
+export { VERSION };
+/** StreamKit's default upload limit. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 /** Largest pipeline document `/api/v1/validate` accepts. */
 export const MAX_PIPELINE_BYTES = 1024 * 1024;
 
@@ -20,8 +28,10 @@ export interface AppOptions {
   registry: NodeRegistry;
   /** Directory of the built studio (`vite build` output); absent means no studio is served. */
   studioDir?: string;
-  /** When set, every `/api/*` request must send `Authorization: Bearer <token>`. */
+  /** When set, every `/api/*` and `/metrics` request must send `Authorization: Bearer <token>`. */
   token?: string;
+  /** The job API; absent in a validate-only app (tests of the schema routes). */
+  jobs?: JobRoutesOptions & { queue: JobQueue };
 }
 
 /** The JSON error shape of every failing API response. */
@@ -54,6 +64,7 @@ export function createApp(options: AppOptions) {
       invalidTokenMessage: apiError('unauthorized', 'invalid token'),
     });
     app.use('/api/*', auth);
+    app.use('/metrics', auth);
   }
 
   app.onError((error, c) => {
@@ -88,6 +99,31 @@ export function createApp(options: AppOptions) {
     const valid = !issues.some((i) => i.severity === 'error');
     return c.json({ valid, issues }, 200 as ContentfulStatusCode);
   });
+
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
+
+  const jobs = options.jobs;
+  if (jobs) {
+    const limit = bodyLimit({
+      maxSize: jobs.maxUploadBytes,
+      onError: (c) =>
+        c.json(
+          apiError(
+            'too_large',
+            `uploads are limited to ${jobs.maxUploadBytes} bytes (${Math.round(jobs.maxUploadBytes / 1048576)} MiB)`,
+          ),
+          413,
+        ),
+    });
+    app.use('/api/v1/jobs', limit);
+    app.use('/api/v1/process', limit);
+    app.route('/api/v1', jobRoutes(jobs));
+    app.get('/metrics', async (c) =>
+      c.text(await renderMetrics(jobs.service, jobs.queue, jobs.pool), 200, {
+        'content-type': 'text/plain; version=0.0.4',
+      }),
+    );
+  }
 
   app.all('/api/*', (c) => c.json(apiError('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 

@@ -368,3 +368,19 @@ export function validateDocument(value: unknown, source: SourceMap = NO_SOURCE):
 export function pipelineJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(PipelineDocumentSchema, { unrepresentable: 'any', io: 'input' });
 }
+
+/**
+ * Returns `pipeline` with per-node param overrides merged in (`weft run --set node.param=value`).
+ * Throws a `RangeError` naming an override's node when the pipeline has no such node.
+ */
+export function overrideParams(pipeline: Pipeline, overrides: Record<string, Record<string, unknown>>): Pipeline {
+  const nodes = { ...pipeline.nodes };
+  for (const [id, params] of Object.entries(overrides)) {
+    const node = nodes[id];
+    if (!node) throw new RangeError(`--set names node '${id}', which the pipeline does not have`);
+    const current =
+      typeof node.params === 'object' && node.params !== null ? (node.params as Record<string, unknown>) : {};
+    nodes[id] = { ...node, params: { ...current, ...params } };
+  }
+  return { ...pipeline, nodes };
+}

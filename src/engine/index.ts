@@ -13,6 +13,7 @@ export {
   NO_SOURCE,
   PipelineDocumentSchema,
   compileDocument,
+  overrideParams,
   parsePipeline,
   pipelineJsonSchema,
   splitSource,

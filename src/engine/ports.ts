@@ -27,6 +27,8 @@ export interface PortCounters {
   packets_out: number;
   bytes_in: number;
   bytes_out: number;
+  /** End time (µs) of the latest timed media packet received: how far into the media this node is. */
+  media_time_in: number;
 }
 
 /** The reading end of an edge, owned by the consuming node. */
@@ -71,6 +73,10 @@ export class RuntimeInput implements InputPort {
     }
     this.#counters.packets_in++;
     this.#counters.bytes_in += packetBytes(item);
+    const at = item.meta.timestamp;
+    if (at !== undefined && item.kind !== 'binary') {
+      this.#counters.media_time_in = Math.max(this.#counters.media_time_in, at + (item.meta.duration ?? 0));
+    }
     return item;
   }
 

@@ -62,7 +62,7 @@ export class RuntimeNode {
   error: NodeError | undefined;
   readonly inputs = new Map<string, RuntimeInput>();
   readonly outputs = new Map<string, RuntimeOutput>();
-  readonly counters: PortCounters = { packets_in: 0, packets_out: 0, bytes_in: 0, bytes_out: 0 };
+  readonly counters: PortCounters = { packets_in: 0, packets_out: 0, bytes_in: 0, bytes_out: 0, media_time_in: 0 };
   errors = 0;
   readonly #abort = new AbortController();
   /** Rejects with the abort reason once the node was aborted and had `ABORT_GRACE_MS` to wind down. */

@@ -1,7 +1,7 @@
 /**
  * Every node kind Weft ships, listed explicitly. A kind that does not work is not listed.
  */
-import type { AnyNodeDefinition } from '../engine';
+import type { AnyNodeDefinition, Pipeline } from '../engine';
 import { NodeRegistry } from '../engine';
 import { flacDecoder, mp3Decoder, wavDemuxer } from './audio/byte-decoder';
 import { audioDecoder, opusDecoder } from './audio/decoder';
@@ -16,7 +16,7 @@ import { demuxer, mp4Demuxer, oggDemuxer, webmDemuxer } from './containers/demux
 import { mp4Muxer, muxer, oggMuxer, webmMuxer } from './containers/muxer';
 import { fileReader } from './core/file-reader';
 import { fileWriter } from './core/file-writer';
-import { httpInput } from './core/http-input';
+import { httpInput, inputFields } from './core/http-input';
 import { httpOutput } from './core/http-output';
 import { jsonSerialize } from './core/json-serialize';
 import { pacer } from './core/pacer';
@@ -82,4 +82,24 @@ export const ALL_NODES: readonly AnyNodeDefinition[] = [...CORE_NODES, ...MEDIA_
 /** A registry holding every shipped node kind. */
 export function createRegistry(): NodeRegistry {
   return new NodeRegistry(ALL_NODES);
+}
+
+/** The named job inputs and outputs a pipeline uses: upload fields / `-i` names, and outputs / `-o` names. */
+export function jobIo(pipeline: Pipeline): {
+  inputs: { name: string; required: boolean; node: string }[];
+  outputs: { name: string; node: string }[];
+} {
+  const inputs: { name: string; required: boolean; node: string }[] = [];
+  const outputs: { name: string; node: string }[] = [];
+  for (const [id, node] of Object.entries(pipeline.nodes)) {
+    if (node.kind === httpInput.kind) {
+      const params = httpInput.params.safeParse(node.params ?? {});
+      if (params.success)
+        for (const f of inputFields(params.data)) inputs.push({ name: f.name, required: f.required, node: id });
+    } else if (node.kind === httpOutput.kind) {
+      const params = httpOutput.params.safeParse(node.params ?? {});
+      if (params.success) outputs.push({ name: params.data.output, node: id });
+    }
+  }
+  return { inputs, outputs };
 }

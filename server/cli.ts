@@ -1,0 +1,417 @@
+/**
+ * The `weft` command line: run a pipeline locally in headless Chromium, serve the studio and the
+ * job API, validate, list nodes, submit to a server, and take jobs from Redis as a worker.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, openAsBlob } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatIssue } from '../src/engine';
+import { HeadlessPool, JobError } from '../src/headless/driver';
+import { fileSink } from '../src/headless/file-sink';
+import { createRegistry, jobIo } from '../src/nodes';
+import { DEFAULT_PORT, DEFAULT_HOST, isLoopback } from './config';
+import { DEFAULT_MAX_UPLOAD_BYTES } from './app';
+import { executeJob } from './jobs/execute';
+import { JobStore } from './jobs/store';
+import { fetchUrlInput } from './jobs/url-input';
+import { checkPipeline, parseOverrides } from './pipeline-check';
+import { ProgressBar } from './progress';
+import { createQueue, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_RETENTION_MS, startServer } from './serve';
+import { VERSION } from './version';
+
+/** Exit codes: a failed job, and bad usage or an invalid pipeline. */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+const PROJECT_ROOT = resolve(import.meta.dirname, '..');
+const DEFAULT_DIST = join(PROJECT_ROOT, 'dist');
+
+const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
+
+  weft run PIPELINE [-i NAME=PATH|URL]... [-o NAME=PATH]... [--set NODE.PARAM=VALUE]...
+                    (-i PATH / -o PATH bind the pipeline's default input / output)
+  weft serve [--host H] [--port P] [--data DIR] [--workers N] [--redis URL] [--allow-private-urls]
+  weft validate PIPELINE
+  weft nodes [--json]
+  weft submit PIPELINE [-i ...] [-o ...] [--set ...] --server URL [--token T]
+  weft worker --redis URL --data DIR [--workers N]
+`;
+
+/** A usage error: printed with the usage text, exit code 2. */
+class UsageError extends Error {}
+
+function fail(message: string): never {
+  throw new UsageError(message);
+}
+
+/** Splits `NAME=VALUE` bindings; a bare value binds `fallback`. */
+function bindings(list: readonly string[], fallback: string | undefined, what: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of list) {
+    const match = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(item);
+    const isUrl = /^[a-z]+:\/\//i.test(item);
+    if (match && !isUrl && match[1] && match[2]) out.set(match[1], match[2]);
+    else {
+      if (!fallback) fail(`${what} '${item}' needs a NAME=… form: the pipeline has no single default ${what}`);
+      out.set(fallback, item);
+    }
+  }
+  return out;
+}
+
+/** Builds the bundle the headless pages load, when it is missing. */
+function ensureBuilt(distDir: string): void {
+  if (existsSync(join(distDir, 'headless.html'))) return;
+  process.stderr.write('weft: building the browser bundle (first run)…\n');
+  const vite = join(PROJECT_ROOT, 'node_modules', '.bin', 'vite');
+  const result = spawnSync(vite, ['build', '--logLevel', 'warn', '--outDir', distDir], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) throw new Error('building the browser bundle failed (see above)');
+}
+
+async function readPipeline(path: string | undefined): Promise<string> {
+  if (!path) fail('give a pipeline file (YAML or JSON)');
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    fail(`cannot read pipeline file '${path}'`);
+  }
+}
+
+function printIssues(path: string, issues: Parameters<typeof formatIssue>[0][]): void {
+  for (const issue of issues) process.stderr.write(`${basename(path)}:${formatIssue(issue)}\n`);
+}
+
+async function cmdRun(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string', short: 'i', multiple: true, default: [] },
+      output: { type: 'string', short: 'o', multiple: true, default: [] },
+      set: { type: 'string', multiple: true, default: [] },
+      'allow-private-urls': { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    },
+  });
+  const file = positionals[0];
+  const text = await readPipeline(file);
+  const check = checkPipeline(text, createRegistry());
+  if (!check.ok) {
+    printIssues(file ?? '', check.issues);
+    return EXIT_USAGE;
+  }
+  const io = jobIo(check.pipeline);
+  const inputs = bindings(values.input, io.inputs.length === 1 ? io.inputs[0]?.name : undefined, 'input');
+  const outputs = bindings(values.output, io.outputs.length === 1 ? io.outputs[0]?.name : undefined, 'output');
+  for (const i of io.inputs)
+    if (i.required && !inputs.has(i.name)) fail(`the pipeline needs input '${i.name}': add -i ${i.name}=PATH`);
+  for (const name of inputs.keys()) {
+    if (!io.inputs.some((i) => i.name === name))
+      fail(`the pipeline has no input '${name}' (it reads ${io.inputs.map((i) => i.name).join(', ') || 'none'})`);
+  }
+  for (const o of io.outputs)
+    if (!outputs.has(o.name)) fail(`the pipeline writes output '${o.name}': add -o ${o.name}=PATH`);
+  const overrides = parseOverrides(values.set);
+  const temp = await mkdtemp(join(tmpdir(), 'weft-run-'));
+  const bar = values.quiet ? undefined : new ProgressBar('weft run');
+  let pool: HeadlessPool | undefined;
+  try {
+    const paths: Record<string, string> = {};
+    for (const [name, source] of inputs) {
+      if (/^https?:\/\//i.test(source)) {
+        paths[name] = join(temp, `in-${name}`);
+        await fetchUrlInput(source, paths[name], {
+          allowPrivate: values['allow-private-urls'],
+          maxBytes: DEFAULT_MAX_UPLOAD_BYTES * 100,
+        });
+      } else {
+        if (!existsSync(source)) fail(`input '${name}': no such file '${source}'`);
+        paths[name] = resolve(source);
+      }
+    }
+    ensureBuilt(DEFAULT_DIST);
+    pool = await HeadlessPool.start({ distDir: DEFAULT_DIST, size: 1 });
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    const outcome = await pool.run({
+      pipeline: text,
+      inputs: paths,
+      openOutput: (name) => {
+        const path = outputs.get(name);
+        if (!path) throw new Error(`no -o for output '${name}'`);
+        return fileSink(resolve(path));
+      },
+      overrides,
+      signal: abort.signal,
+      timeoutMs: values.timeout ? Number(values.timeout) * 1000 : 0,
+      onProgress: (p) => bar?.update(p.fraction, p.media_time_us / 1e6),
+    });
+    bar?.done(
+      `weft: done in ${(outcome.ms / 1000).toFixed(2)} s: ${outcome.outputs.map((o) => `${outputs.get(o.name)} (${o.bytes} bytes)`).join(', ')}`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof JobError) {
+      bar?.done(`weft: error: ${error.info.message}`);
+      return EXIT_FAILED;
+    }
+    throw error;
+  } finally {
+    await pool?.close();
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+async function cmdServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string', default: process.env.WEFT_HOST ?? DEFAULT_HOST },
+      port: { type: 'string', default: process.env.WEFT_PORT ?? String(DEFAULT_PORT) },
+      data: { type: 'string', default: process.env.WEFT_DATA ?? '.weft/data' },
+      studio: { type: 'string', default: DEFAULT_DIST },
+      workers: { type: 'string' },
+      redis: { type: 'string', default: process.env.WEFT_REDIS_URL },
+      'allow-private-urls': { type: 'boolean', default: false },
+      'max-upload-mb': { type: 'string' },
+      'job-timeout': { type: 'string' },
+      'retention-hours': { type: 'string' },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port must be an integer 0–65535, got '${values.port}'`);
+  ensureBuilt(values.studio);
+  const server = await startServer({
+    host: values.host,
+    port,
+    dataDir: values.data,
+    studioDir: values.studio,
+    ...(values.workers ? { workers: Number(values.workers) } : {}),
+    ...(values.redis ? { redisUrl: values.redis } : {}),
+    allowPrivateUrls: values['allow-private-urls'],
+    ...(values['max-upload-mb'] ? { maxUploadBytes: Number(values['max-upload-mb']) * 1024 * 1024 } : {}),
+    jobTimeoutMs: values['job-timeout'] ? Number(values['job-timeout']) * 1000 : DEFAULT_JOB_TIMEOUT_MS,
+    retentionMs: values['retention-hours'] ? Number(values['retention-hours']) * 3_600_000 : DEFAULT_RETENTION_MS,
+  });
+  console.log(
+    `weft: studio and API on ${server.url}/ (${server.pool.size} worker${server.pool.size > 1 ? 's' : ''}, ${values.redis ? 'Redis queue' : 'embedded queue'}, data in ${resolve(values.data)})${isLoopback(values.host) ? '' : ' — token required'}`,
+  );
+  await new Promise<void>((done) => {
+    const stop = () => {
+      void server.close().finally(done);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+async function cmdValidate(args: string[]): Promise<number> {
+  const file = args[0];
+  const text = await readPipeline(file);
+  const check = checkPipeline(text, createRegistry());
+  printIssues(file ?? '', check.issues);
+  if (!check.ok) return EXIT_USAGE;
+  const io = jobIo(check.pipeline);
+  console.log(
+    `${file}: valid (${Object.keys(check.pipeline.nodes).length} nodes; inputs: ${io.inputs.map((i) => i.name).join(', ') || 'none'}; outputs: ${io.outputs.map((o) => o.name).join(', ') || 'none'})`,
+  );
+  return 0;
+}
+
+function cmdNodes(args: string[]): number {
+  const all = createRegistry().describeAll();
+  if (args.includes('--json')) {
+    console.log(JSON.stringify(all, null, 2));
+    return 0;
+  }
+  const width = Math.max(...all.map((d) => d.kind.length));
+  for (const d of all) console.log(`${d.kind.padEnd(width)}  ${d.description}`);
+  return 0;
+}
+
+/** Reads server-sent events from a response body, calling `on` per event. */
+async function readSse(
+  body: ReadableStream<Uint8Array>,
+  on: (event: string, data: string) => boolean | void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+      }
+      if (on(event, data.join('\n')) === true) return;
+    }
+  }
+}
+
+async function cmdSubmit(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string', short: 'i', multiple: true, default: [] },
+      output: { type: 'string', short: 'o', multiple: true, default: [] },
+      set: { type: 'string', multiple: true, default: [] },
+      server: { type: 'string', default: process.env.WEFT_SERVER ?? `http://${DEFAULT_HOST}:${DEFAULT_PORT}` },
+      token: { type: 'string', default: process.env.WEFT_TOKEN },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    },
+  });
+  const file = positionals[0];
+  const text = await readPipeline(file);
+  const check = checkPipeline(text, createRegistry());
+  if (!check.ok) {
+    printIssues(file ?? '', check.issues);
+    return EXIT_USAGE;
+  }
+  const io = jobIo(check.pipeline);
+  const inputs = bindings(values.input, io.inputs.length === 1 ? io.inputs[0]?.name : undefined, 'input');
+  const outputs = bindings(values.output, io.outputs.length === 1 ? io.outputs[0]?.name : undefined, 'output');
+  const base = values.server.replace(/\/$/, '');
+  const headers: Record<string, string> = values.token ? { authorization: `Bearer ${values.token}` } : {};
+  const form = new FormData();
+  form.append('config', text);
+  for (const [name, source] of inputs) {
+    if (/^https?:\/\//i.test(source)) form.append(name, source);
+    else form.append(name, await openAsBlob(source), basename(source));
+  }
+  for (const s of values.set) form.append('set', s);
+  const submitted = await fetch(`${base}/api/v1/jobs`, { method: 'POST', body: form, headers });
+  const body = (await submitted.json()) as { id?: string; error?: { message: string } };
+  if (!submitted.ok || !body.id) {
+    process.stderr.write(
+      `weft: the server refused the job (${submitted.status}): ${body.error?.message ?? 'no reason given'}\n`,
+    );
+    return submitted.status === 400 || submitted.status === 413 ? EXIT_USAGE : EXIT_FAILED;
+  }
+  const id = body.id;
+  const bar = values.quiet ? undefined : new ProgressBar(`weft job ${id.slice(0, 8)}`);
+  let final: { state: string; error?: { message: string } | null; outputs: { name: string }[] } | undefined;
+  const events = await fetch(`${base}/api/v1/jobs/${id}/events`, { headers });
+  if (!events.ok || !events.body) throw new Error(`cannot follow job ${id}: ${events.status}`);
+  await readSse(events.body, (event, data) => {
+    if (event === 'progress') {
+      const p = JSON.parse(data) as { fraction: number | null; media_time_us: number };
+      bar?.update(p.fraction, p.media_time_us / 1e6);
+    } else if (event === 'state') {
+      const job = JSON.parse(data) as NonNullable<typeof final>;
+      if (['succeeded', 'failed', 'canceled'].includes(job.state)) {
+        final = job;
+        return true;
+      }
+    }
+    return false;
+  });
+  if (final?.state !== 'succeeded') {
+    bar?.done(`weft: job ${id} ${final?.state ?? 'ended'}: ${final?.error?.message ?? 'no reason given'}`);
+    return EXIT_FAILED;
+  }
+  const saved: string[] = [];
+  for (const output of final.outputs) {
+    const dest = outputs.get(output.name);
+    if (!dest) continue;
+    const response = await fetch(`${base}/api/v1/jobs/${id}/outputs/${encodeURIComponent(output.name)}`, { headers });
+    if (!response.ok) throw new Error(`downloading output '${output.name}' failed: ${response.status}`);
+    await writeFile(dest, new Uint8Array(await response.arrayBuffer()));
+    saved.push(dest);
+  }
+  bar?.done(`weft: job ${id} succeeded: ${saved.join(', ') || 'no outputs downloaded'}`);
+  return 0;
+}
+
+async function cmdWorker(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      redis: { type: 'string', default: process.env.WEFT_REDIS_URL },
+      data: { type: 'string', default: process.env.WEFT_DATA ?? '.weft/data' },
+      workers: { type: 'string' },
+      'job-timeout': { type: 'string' },
+    },
+  });
+  if (!values.redis) fail('weft worker needs --redis URL (or WEFT_REDIS_URL): it takes jobs from the shared queue');
+  ensureBuilt(DEFAULT_DIST);
+  const store = new JobStore(resolve(values.data));
+  await store.load();
+  const queue = await createQueue(values.redis);
+  const pool = await HeadlessPool.start({
+    distDir: DEFAULT_DIST,
+    ...(values.workers ? { size: Number(values.workers) } : {}),
+  });
+  const jobTimeoutMs = values['job-timeout'] ? Number(values['job-timeout']) * 1000 : DEFAULT_JOB_TIMEOUT_MS;
+  queue.process((task) => executeJob({ store, pool, jobTimeoutMs }, task), pool.size);
+  console.log(
+    `weft worker: taking jobs from ${values.redis.replace(/\/\/[^@]*@/, '//…@')} with ${pool.size} page(s); data in ${resolve(values.data)}`,
+  );
+  await new Promise<void>((done) => {
+    const stop = () => {
+      void queue
+        .close()
+        .then(() => pool.close())
+        .finally(done);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await cmdRun(rest);
+      case 'serve':
+        return await cmdServe(rest);
+      case 'validate':
+        return await cmdValidate(rest);
+      case 'nodes':
+        return cmdNodes(rest);
+      case 'submit':
+        return await cmdSubmit(rest);
+      case 'worker':
+        return await cmdWorker(rest);
+      case '--version':
+        console.log(VERSION);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? EXIT_USAGE : 0;
+      default:
+        fail(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      process.stderr.write(`weft: ${error.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`weft: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILED;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * One attempt at a job, wherever it runs (the server's embedded workers or `weft worker`): read the
+ * record, run the pipeline on the headless pool with outputs written into the job's directory,
+ * and record the outcome. A job already finished is not run again (exactly once across workers).
+ */
+import type { HeadlessPool, JobProgress } from '../../src/headless/driver';
+import { JobError } from '../../src/headless/driver';
+import { fileSink } from '../../src/headless/file-sink';
+import type { JobRecord } from './record';
+import { FINAL_STATES } from './record';
+import type { QueueTask } from './queue';
+import { DEFAULT_MAX_ATTEMPTS, RetryableError } from './queue';
+import type { JobStore } from './store';
+import { SAFE_NAME } from './store';
+
+/** How often a running job's progress is written to its record. */
+const PROGRESS_SAVE_MS = 1_000;
+
+/** Content types by output extension guess, for downloads when the pipeline declares none. */
+const FALLBACK_TYPE = 'application/octet-stream';
+
+export interface ExecuteOptions {
+  store: JobStore;
+  pool: HeadlessPool;
+  /** Whole-job limit in ms (0: none). */
+  jobTimeoutMs: number;
+  maxAttempts?: number;
+}
+
+/** Runs one attempt of `task`. Throws `RetryableError` when the worker was lost and attempts remain. */
+export async function executeJob(options: ExecuteOptions, task: QueueTask): Promise<void> {
+  const { store, pool } = options;
+  const record = await store.reload(task.id);
+  if (!record || FINAL_STATES.has(record.state)) return;
+  await store.update(task.id, {
+    state: 'running',
+    attempts: task.attempt,
+    started_at: new Date().toISOString(),
+    error: null,
+  });
+  const types = new Map<string, string>();
+  let lastSave = 0;
+  let mediaTime = 0;
+  const onProgress = (p: JobProgress): void => {
+    mediaTime = p.media_time_us;
+    task.progress({ fraction: p.fraction, media_time_us: p.media_time_us, nodes: p.nodes });
+    const now = Date.now();
+    if (now - lastSave >= PROGRESS_SAVE_MS) {
+      lastSave = now;
+      store
+        .update(task.id, { progress: { fraction: p.fraction, media_time_us: p.media_time_us } })
+        .catch((error: unknown) => console.error(`weft: saving progress of ${task.id}: ${String(error)}`));
+    }
+  };
+  try {
+    const outcome = await pool.run({
+      pipeline: record.pipeline,
+      inputs: Object.fromEntries(record.inputs.map((i) => [i.name, store.inputPath(task.id, i.name)])),
+      openOutput: (name, contentType) => {
+        if (!SAFE_NAME.test(name)) throw new Error(`output name '${name}' is not allowed (letters, digits, _ . -)`);
+        types.set(name, contentType ?? FALLBACK_TYPE);
+        return fileSink(store.outputPath(task.id, name));
+      },
+      ...(record.overrides ? { overrides: record.overrides } : {}),
+      signal: task.signal,
+      timeoutMs: options.jobTimeoutMs,
+      onProgress,
+    });
+    const outputs: JobRecord['outputs'] = outcome.outputs.map((o) => ({
+      name: o.name,
+      bytes: o.bytes,
+      content_type: types.get(o.name) ?? FALLBACK_TYPE,
+    }));
+    await store.update(task.id, {
+      state: 'succeeded',
+      outputs,
+      finished_at: new Date().toISOString(),
+      progress: { fraction: 1, media_time_us: mediaTime },
+    });
+  } catch (error) {
+    const info =
+      error instanceof JobError
+        ? error.info
+        : { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+    const canceled = task.signal.aborted || info.code === 'canceled';
+    const retry =
+      error instanceof JobError &&
+      error.retryable &&
+      !canceled &&
+      task.attempt < (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    await store.update(task.id, {
+      state: canceled ? 'canceled' : retry ? 'queued' : 'failed',
+      error: canceled ? { code: 'canceled', message: 'the job was canceled' } : info,
+      ...(retry ? {} : { finished_at: new Date().toISOString() }),
+    });
+    if (retry) throw new RetryableError(info.message);
+    throw error;
+  }
+}

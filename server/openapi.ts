@@ -1,0 +1,125 @@
+/**
+ * The OpenAPI 3.1 document of Weft's HTTP API (`GET /api/v1/openapi.json`). Schemas come from the
+ * same zod definitions the server validates with.
+ */
+import { z } from 'zod';
+import { JobRecordSchema } from './jobs/record';
+import { VERSION } from './version';
+
+const ErrorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    node: z.string().optional(),
+    pin: z.string().optional(),
+    param: z.string().optional(),
+  }),
+});
+
+const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
+const error = (description: string) => json({ $ref: '#/components/schemas/Error' }, description);
+
+/** Builds the document. */
+export function openApiDocument(): object {
+  const job = { $ref: '#/components/schemas/Job' };
+  const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Weft', version: VERSION, description: 'Media pipelines run in headless Chromium workers.' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Job: z.toJSONSchema(JobRecordSchema.omit({ pipeline: true, webhook: true })),
+        Error: z.toJSONSchema(ErrorSchema),
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: json({ type: 'object' }, 'OK') } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain metrics' } } } },
+      '/api/v1/schema/nodes': {
+        get: {
+          summary: 'Node kinds with params and pins',
+          responses: { 200: json({ type: 'array' }, 'Node definitions') },
+        },
+      },
+      '/api/v1/schema/packets': {
+        get: { summary: 'Packet types', responses: { 200: json({ type: 'array' }, 'Packet types') } },
+      },
+      '/api/v1/validate': {
+        post: {
+          summary: 'Validate a pipeline (YAML or JSON body)',
+          requestBody: { content: { 'text/yaml': { schema: { type: 'string' } } } },
+          responses: { 200: json({ type: 'object' }, '{valid, issues}'), 413: error('Too large') },
+        },
+      },
+      '/api/v1/jobs': {
+        post: {
+          summary: 'Submit a job',
+          description:
+            'multipart/form-data: field `config` (pipeline) and one file per input (field name = input name); optional `webhook`, repeated `set` (NODE.PARAM=VALUE). Or JSON `{config, inputs: {name: url}, webhook?, set?}`.',
+          requestBody: {
+            content: {
+              'multipart/form-data': {
+                schema: { type: 'object', properties: { config: { type: 'string' } }, required: ['config'] },
+              },
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { config: {}, inputs: { type: 'object' } },
+                  required: ['config'],
+                },
+              },
+            },
+          },
+          responses: {
+            202: json({ type: 'object', properties: { id: { type: 'string' } } }, 'Queued'),
+            400: error('Invalid pipeline, input or URL'),
+            413: error('Upload too large'),
+          },
+        },
+        get: {
+          summary: 'List jobs',
+          responses: { 200: json({ type: 'object', properties: { jobs: { type: 'array', items: job } } }, 'Jobs') },
+        },
+      },
+      '/api/v1/jobs/{id}': {
+        get: {
+          summary: 'Job state',
+          parameters: [id],
+          responses: { 200: json(job, 'The job'), 404: error('Unknown job') },
+        },
+        delete: {
+          summary: 'Cancel a job',
+          parameters: [id],
+          responses: { 200: json(job, 'The job'), 404: error('Unknown job') },
+        },
+      },
+      '/api/v1/jobs/{id}/events': {
+        get: {
+          summary: 'Server-sent events: `state` (the job) and `progress`',
+          parameters: [id],
+          responses: { 200: { description: 'text/event-stream' } },
+        },
+      },
+      '/api/v1/jobs/{id}/outputs/{name}': {
+        get: {
+          summary: 'Download an output',
+          parameters: [id, { name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            200: { description: 'The output bytes' },
+            404: error('Unknown job or output'),
+            409: error('Job not finished'),
+          },
+        },
+      },
+      '/api/v1/process': {
+        post: {
+          summary:
+            "StreamKit's synchronous oneshot: multipart `config` first, then media fields; the output is the response body",
+          responses: { 200: { description: 'The output bytes' }, 400: error('Invalid pipeline or input') },
+        },
+      },
+    },
+  };
+}

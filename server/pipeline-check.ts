@@ -1,0 +1,77 @@
+/**
+ * Validating a submitted pipeline and binding its job inputs: the checks `/validate`, `/jobs`,
+ * `/process` and `weft run` share, so each reports problems the same way.
+ */
+import type { Issue, NodeRegistry, Pipeline } from '../src/engine';
+import { compileGraph, formatIssue, parsePipeline, PipelineError } from '../src/engine';
+import { jobIo } from '../src/nodes';
+
+/** A pipeline that parsed and compiled, or every problem found. */
+export type CheckResult = { ok: true; pipeline: Pipeline; issues: Issue[] } | { ok: false; issues: Issue[] };
+
+/** Parses and compiles `text` against `registry`. */
+export function checkPipeline(text: string, registry: NodeRegistry): CheckResult {
+  try {
+    const { pipeline, source } = parsePipeline(text);
+    const issues = compileGraph(pipeline, registry, { source }).issues;
+    if (issues.some((i) => i.severity === 'error')) return { ok: false, issues };
+    return { ok: true, pipeline, issues };
+  } catch (error) {
+    if (!(error instanceof PipelineError)) throw error;
+    return { ok: false, issues: [...error.issues] };
+  }
+}
+
+/** The API error for a failed check: the first problem's node/pin/param, every problem listed. */
+export function issuesError(issues: Issue[]): {
+  code: string;
+  message: string;
+  node?: string;
+  pin?: string;
+  param?: string;
+  issues: Issue[];
+} {
+  const errors = issues.filter((i) => i.severity === 'error');
+  const first = errors[0];
+  return {
+    code: 'invalid_pipeline',
+    message: `invalid pipeline: ${errors.map(formatIssue).join('; ')}`,
+    ...(first?.node ? { node: first.node } : {}),
+    ...(first?.pin ? { pin: first.pin } : {}),
+    ...(first?.param ? { param: first.param } : {}),
+    issues,
+  };
+}
+
+/** Checks the given input names against what the pipeline reads; returns a message when they do not fit. */
+export function bindInputs(pipeline: Pipeline, given: readonly string[]): string | undefined {
+  const { inputs } = jobIo(pipeline);
+  const expected = inputs.map((i) => i.name);
+  const unexpected = given.filter((name) => !expected.includes(name));
+  if (unexpected.length > 0) {
+    return `unexpected input${unexpected.length > 1 ? 's' : ''} ${unexpected.map((n) => `'${n}'`).join(', ')}; the pipeline reads ${expected.length ? expected.map((n) => `'${n}'`).join(', ') : 'no inputs'}`;
+  }
+  const missing = inputs.filter((i) => i.required && !given.includes(i.name));
+  if (missing.length > 0) {
+    return `missing required input${missing.length > 1 ? 's' : ''} ${missing.map((i) => `'${i.name}' (node ${i.node})`).join(', ')}`;
+  }
+  return undefined;
+}
+
+/** Parses `NODE.PARAM=VALUE` overrides; VALUE is read as JSON when it parses, else as a string. */
+export function parseOverrides(list: readonly string[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const item of list) {
+    const match = /^([^.=\s]+)\.([^=\s]+)=(.*)$/s.exec(item);
+    if (!match) throw new Error(`--set '${item}' is not NODE.PARAM=VALUE`);
+    const [, node = '', param = '', raw = ''] = match;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw; // plain strings need no quotes
+    }
+    (out[node] ??= {})[param] = value;
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+/**
+ * Starts a complete Weft server: data directory, job store and queue, the headless worker pool,
+ * and the Hono app on a socket. Used by `weft serve`, `npm start` and the end-to-end tests.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { HeadlessPool } from '../src/headless/driver';
+import { createRegistry } from '../src/nodes';
+import { createApp, DEFAULT_MAX_UPLOAD_BYTES } from './app';
+import { isLoopback } from './config';
+import { EmbeddedQueue } from './jobs/embedded-queue';
+import { executeJob } from './jobs/execute';
+import type { JobQueue } from './jobs/queue';
+import { JobService } from './jobs/service';
+import { JobStore } from './jobs/store';
+import { loadOrCreateSecret, loadOrCreateToken } from './token';
+
+/** Default limit on one job's run time: one hour. */
+export const DEFAULT_JOB_TIMEOUT_MS = 60 * 60 * 1000;
+/** Default retention of finished jobs and their outputs: seven days. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  studioDir: string;
+  /** Headless pages (= jobs run at once by this process). */
+  workers?: number;
+  maxUploadBytes?: number;
+  jobTimeoutMs?: number;
+  retentionMs?: number;
+  allowPrivateUrls?: boolean;
+  /** BullMQ on Redis instead of the embedded queue. */
+  redisUrl?: string;
+  /** With Redis: also run jobs in this process (default true). */
+  work?: boolean;
+  env?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  token: string | undefined;
+  pool: HeadlessPool;
+  service: JobService;
+  queue: JobQueue;
+  close(): Promise<void>;
+}
+
+/** Builds the queue for the settings: BullMQ when a Redis URL is given, else the embedded one. */
+export async function createQueue(redisUrl: string | undefined): Promise<JobQueue> {
+  if (!redisUrl) return new EmbeddedQueue();
+  const { RedisQueue } = await import('./jobs/redis-queue');
+  return new RedisQueue(redisUrl);
+}
+
+export async function startServer(settings: ServerSettings): Promise<RunningServer> {
+  const log = settings.log ?? ((line: string) => console.log(line));
+  const env = settings.env ?? process.env;
+  const dataDir = resolve(settings.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  let token: string | undefined;
+  if (!isLoopback(settings.host) || env.WEFT_TOKEN) {
+    const loaded = await loadOrCreateToken(dataDir, env);
+    token = loaded.token;
+    if (loaded.created) {
+      log(
+        `weft: created an API token for non-loopback use (stored in ${loaded.path}, mode 0600; shown only now):\n  ${token}`,
+      );
+    } else {
+      log(`weft: API token required (from ${loaded.path})`);
+    }
+  }
+  const studioDir = resolve(settings.studioDir);
+  if (!existsSync(join(studioDir, 'index.html'))) {
+    throw new Error(`no built studio in ${studioDir}; run \`npm run build\` first (npm start does it for you)`);
+  }
+  const registry = createRegistry();
+  const store = new JobStore(dataDir);
+  const queue = await createQueue(settings.redisUrl);
+  const service = new JobService({
+    store,
+    queue,
+    retentionMs: settings.retentionMs ?? DEFAULT_RETENTION_MS,
+    webhookSecret: await loadOrCreateSecret(dataDir, 'webhook-secret'),
+  });
+  const pool = await HeadlessPool.start({
+    distDir: studioDir,
+    ...(settings.workers ? { size: settings.workers } : {}),
+  });
+  const jobTimeoutMs = settings.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
+  // With Redis the queue itself survives restarts: only the embedded queue needs re-adding.
+  await service.start({ requeue: !settings.redisUrl });
+  if (settings.work !== false) queue.process((task) => executeJob({ store, pool, jobTimeoutMs }, task), pool.size);
+  const app = createApp({
+    registry,
+    studioDir,
+    ...(token ? { token } : {}),
+    jobs: {
+      registry,
+      service,
+      pool,
+      queue,
+      maxUploadBytes: settings.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+      allowPrivateUrls: settings.allowPrivateUrls ?? false,
+      jobTimeoutMs,
+      tmpDir: join(dataDir, 'tmp'),
+    },
+  });
+  const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('listening', resolveListen);
+    server.once('error', reject);
+  });
+  const info = server.address() as AddressInfo;
+  const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+  const url = `http://${host}:${info.port}`;
+  return {
+    url,
+    token,
+    pool,
+    service,
+    queue,
+    async close() {
+      service.close();
+      await queue.close();
+      await new Promise<void>((done) => server.close(() => done()));
+      await pool.close();
+    },
+  };
+}

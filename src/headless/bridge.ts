@@ -1,0 +1,118 @@
+/**
+ * The driver's loopback HTTP bridge: serves the built headless page and each running job's bytes.
+ * Inputs stream from disk as response bodies; outputs arrive in bounded chunks that are written
+ * (at their position) before the request is answered, so the page is held back by a slow sink.
+ * Job routes live under a random per-job secret, so other local processes cannot guess them.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { OUTPUT_CHUNK_BYTES } from './protocol';
+
+/** Where a job's output bytes go (a file, an HTTP response…). */
+export interface OutputSink {
+  /** Writes `data` at byte `position`; resolves when it is safely handed on. */
+  write(data: Uint8Array, position: number): Promise<void>;
+  close(): Promise<void>;
+  abort(reason: string): Promise<void>;
+}
+
+/** What the bridge needs to serve one job. */
+export interface BridgeJob {
+  /** Input name → file path. */
+  inputs: ReadonlyMap<string, string>;
+  openOutput(name: string, contentType: string | undefined): Promise<OutputSink>;
+}
+
+/** A running bridge. */
+export interface Bridge {
+  /** e.g. `http://127.0.0.1:40123` */
+  readonly origin: string;
+  /** Registers a job; the returned path prefix is handed to the page. Unregister when done. */
+  register(secret: string, job: BridgeJob): string;
+  unregister(secret: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Registered {
+  job: BridgeJob;
+  outputs: Map<string, OutputSink>;
+}
+
+const fail = (c: Context, status: 400 | 403 | 404 | 409, message: string) => c.text(message, status);
+
+/** Starts a bridge on a free loopback port, serving the page from `distDir`. */
+export async function startBridge(distDir: string): Promise<Bridge> {
+  const jobs = new Map<string, Registered>();
+  const app = new Hono();
+
+  app.get('/io/:secret/in/:name', async (c) => {
+    const entry = jobs.get(c.req.param('secret'));
+    if (!entry) return fail(c, 403, 'unknown job');
+    const path = entry.job.inputs.get(c.req.param('name'));
+    if (!path) return fail(c, 404, `no input named '${c.req.param('name')}'`);
+    const size = (await stat(path)).size;
+    const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+    return c.body(body, 200, { 'content-length': String(size), 'content-type': 'application/octet-stream' });
+  });
+
+  app.post('/io/:secret/out/:name/:op', async (c) => {
+    const entry = jobs.get(c.req.param('secret'));
+    if (!entry) return fail(c, 403, 'unknown job');
+    const name = c.req.param('name');
+    const op = c.req.param('op');
+    if (op === 'open') {
+      if (entry.outputs.has(name)) return fail(c, 409, `output '${name}' is already open`);
+      entry.outputs.set(name, await entry.job.openOutput(name, c.req.query('type')));
+      return c.body(null, 204);
+    }
+    const sink = entry.outputs.get(name);
+    if (!sink) return fail(c, 404, `output '${name}' is not open`);
+    if (op === 'chunk') {
+      const position = Number(c.req.query('pos'));
+      if (!Number.isSafeInteger(position) || position < 0) return fail(c, 400, 'pos must be a byte offset');
+      const data = new Uint8Array(await c.req.arrayBuffer());
+      if (data.byteLength > OUTPUT_CHUNK_BYTES)
+        return fail(c, 400, `chunks are limited to ${OUTPUT_CHUNK_BYTES} bytes`);
+      await sink.write(data, position);
+    } else if (op === 'close') {
+      entry.outputs.delete(name);
+      await sink.close();
+    } else if (op === 'abort') {
+      entry.outputs.delete(name);
+      await sink.abort('the pipeline failed');
+    } else {
+      return fail(c, 404, `unknown output operation '${op}'`);
+    }
+    return c.body(null, 204);
+  });
+
+  app.use('/*', serveStatic({ root: distDir }));
+
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    register(secret, job) {
+      jobs.set(secret, { job, outputs: new Map() });
+      return `/io/${secret}`;
+    },
+    async unregister(secret) {
+      const entry = jobs.get(secret);
+      jobs.delete(secret);
+      // Outputs the page never closed (a crash, a cancel) are discarded, not left half-written.
+      for (const sink of entry?.outputs.values() ?? []) await sink.abort('the job did not finish');
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
