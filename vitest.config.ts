@@ -16,6 +16,18 @@ export default defineConfig({
         },
       },
       {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/e2e/build.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          // Each file starts real servers and Chromium: one file at a time keeps a 2-core machine steady.
+          fileParallelism: false,
+        },
+      },
+      {
         plugins: [solid()],
         test: {
           name: 'browser',

@@ -106,6 +106,7 @@ export function createApp(options: AppOptions) {
   if (jobs) {
     const limit = bodyLimit({
       maxSize: jobs.maxUploadBytes,
+      // The rest of the body is not read: tell the client not to reuse this connection.
       onError: (c) =>
         c.json(
           apiError(
@@ -113,6 +114,7 @@ export function createApp(options: AppOptions) {
             `uploads are limited to ${jobs.maxUploadBytes} bytes (${Math.round(jobs.maxUploadBytes / 1048576)} MiB)`,
           ),
           413,
+          { connection: 'close' },
         ),
     });
     app.use('/api/v1/jobs', limit);

@@ -3,11 +3,12 @@
  * It keeps no state of its own across restarts: the job service re-adds queued jobs from the store.
  */
 import type { JobQueue, QueueEvent, QueueHandler } from './queue';
-import { DEFAULT_MAX_ATTEMPTS, RetryableError } from './queue';
+import { DEFAULT_MAX_ATTEMPTS, RetryableError, ShutdownError } from './queue';
 
 export class EmbeddedQueue implements JobQueue {
   readonly #waiting: { id: string; attempt: number }[] = [];
   readonly #active = new Map<string, AbortController>();
+  readonly #running = new Set<Promise<void>>();
   readonly #listeners = new Set<(event: QueueEvent) => void>();
   readonly #maxAttempts: number;
   #handler: QueueHandler | undefined;
@@ -40,7 +41,7 @@ export class EmbeddedQueue implements JobQueue {
     }
     const running = this.#active.get(id);
     if (running) {
-      running.abort(new Error('canceled'));
+      running.abort(new Error('the job was canceled'));
       return Promise.resolve('aborted');
     }
     return Promise.resolve('unknown');
@@ -55,11 +56,12 @@ export class EmbeddedQueue implements JobQueue {
     return Promise.resolve({ waiting: this.#waiting.length, active: this.#active.size });
   }
 
-  close(): Promise<void> {
+  /** Aborts running attempts (they leave their jobs queued) and waits for them to wind up. */
+  async close(): Promise<void> {
     this.#closed = true;
     this.#waiting.length = 0;
-    for (const controller of this.#active.values()) controller.abort(new Error('the queue is closing'));
-    return Promise.resolve();
+    for (const controller of this.#active.values()) controller.abort(new ShutdownError('the server is shutting down'));
+    await Promise.allSettled([...this.#running]);
   }
 
   #emit(event: QueueEvent): void {
@@ -81,7 +83,7 @@ export class EmbeddedQueue implements JobQueue {
         signal: controller.signal,
         progress: (data: unknown) => this.#emit({ type: 'progress', id: next.id, data }),
       };
-      handler(task)
+      const run = handler(task)
         .then(
           () => this.#emit({ type: 'completed', id: next.id }),
           (error: unknown) => {
@@ -101,8 +103,10 @@ export class EmbeddedQueue implements JobQueue {
         )
         .finally(() => {
           this.#active.delete(next.id);
+          this.#running.delete(run);
           this.#pump();
         });
+      this.#running.add(run);
     }
   }
 }

@@ -3,13 +3,14 @@
  * record, run the pipeline on the headless pool with outputs written into the job's directory,
  * and record the outcome. A job already finished is not run again (exactly once across workers).
  */
+import { hostname } from 'node:os';
 import type { HeadlessPool, JobProgress } from '../../src/headless/driver';
 import { JobError } from '../../src/headless/driver';
 import { fileSink } from '../../src/headless/file-sink';
 import type { JobRecord } from './record';
 import { FINAL_STATES } from './record';
 import type { QueueTask } from './queue';
-import { DEFAULT_MAX_ATTEMPTS, RetryableError } from './queue';
+import { DEFAULT_MAX_ATTEMPTS, RetryableError, ShutdownError } from './queue';
 import type { JobStore } from './store';
 import { SAFE_NAME } from './store';
 
@@ -35,6 +36,7 @@ export async function executeJob(options: ExecuteOptions, task: QueueTask): Prom
   await store.update(task.id, {
     state: 'running',
     attempts: task.attempt,
+    worker: `${hostname()}:${process.pid}`,
     started_at: new Date().toISOString(),
     error: null,
   });
@@ -78,6 +80,11 @@ export async function executeJob(options: ExecuteOptions, task: QueueTask): Prom
       progress: { fraction: 1, media_time_us: mediaTime },
     });
   } catch (error) {
+    if (task.signal.reason instanceof ShutdownError) {
+      // Not the job's fault: it runs again when a worker takes it next (after a restart).
+      await store.update(task.id, { state: 'queued', progress: null });
+      throw task.signal.reason;
+    }
     const info =
       error instanceof JobError
         ? error.info

@@ -47,5 +47,10 @@ export class RetryableError extends Error {
   override readonly name = 'RetryableError';
 }
 
+/** The abort reason when a queue closes (server shutdown): the job is left queued, not canceled. */
+export class ShutdownError extends Error {
+  override readonly name = 'ShutdownError';
+}
+
 /** Attempts a job gets before it fails for good. */
 export const DEFAULT_MAX_ATTEMPTS = 3;

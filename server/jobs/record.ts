@@ -31,6 +31,8 @@ export const JobRecordSchema = z.object({
   progress: z.object({ fraction: z.number().nullable(), media_time_us: z.number() }).nullable(),
   error: JobErrorSchema.nullable(),
   attempts: z.number().int(),
+  /** The process running (or last running) the job: `host:pid`. */
+  worker: z.string().nullable().default(null),
   webhook: z.string().nullable(),
   overrides: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });

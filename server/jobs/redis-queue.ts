@@ -7,7 +7,7 @@ import type { Job } from 'bullmq';
 import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobQueue, QueueEvent, QueueHandler } from './queue';
-import { DEFAULT_MAX_ATTEMPTS, RetryableError } from './queue';
+import { DEFAULT_MAX_ATTEMPTS, RetryableError, ShutdownError } from './queue';
 
 /** BullMQ queue name. */
 export const QUEUE_NAME = 'weft-jobs';
@@ -28,6 +28,7 @@ export class RedisQueue implements JobQueue {
   readonly #listeners = new Set<(event: QueueEvent) => void>();
   readonly #maxAttempts: number;
   #worker: Worker<Payload> | undefined;
+  readonly #closing = new AbortController();
   #subscriber: Redis | undefined;
 
   constructor(url: string, options: { maxAttempts?: number; prefix?: string } = {}) {
@@ -70,6 +71,8 @@ export class RedisQueue implements JobQueue {
     const processor = async (job: Job<Payload>, _token?: string, signal?: AbortSignal): Promise<void> => {
       const controller = new AbortController();
       signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+      const onClose = () => controller.abort(this.#closing.signal.reason);
+      this.#closing.signal.addEventListener('abort', onClose, { once: true });
       try {
         await handler({
           id: job.data.id,
@@ -78,8 +81,10 @@ export class RedisQueue implements JobQueue {
           progress: (data) => void job.updateProgress(data as object).catch(() => undefined),
         });
       } catch (error) {
-        if (error instanceof RetryableError) throw error; // BullMQ retries it
+        if (error instanceof RetryableError || error instanceof ShutdownError) throw error; // BullMQ retries it
         throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+      } finally {
+        this.#closing.signal.removeEventListener('abort', onClose);
       }
     };
     this.#worker = new Worker<Payload>(QUEUE_NAME, processor, {
@@ -122,6 +127,8 @@ export class RedisQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
+    // Running jobs are left to be taken again (by this process after a restart, or another worker).
+    this.#closing.abort(new ShutdownError('the worker is shutting down'));
     await this.#worker?.close(true);
     this.#subscriber?.disconnect();
     this.#publisher.disconnect();

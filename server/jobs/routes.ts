@@ -191,6 +191,7 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
       progress: null,
       error: null,
       attempts: 0,
+      worker: null,
       webhook: accepted.webhook ?? null,
       ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
     };

@@ -19,8 +19,8 @@ function safe(name: string): string {
   return name;
 }
 
-/** Makes (once) an input file with `ffmpeg <args> <file>` and returns its bytes as base64. */
-export const makeMedia: BrowserCommand<[name: string, args: string[]]> = async (_ctx, name, args) => {
+/** Makes (once) an input file with `ffmpeg <args> <file>` under .weft/test-media; returns its path. */
+export async function ensureMedia(name: string, args: string[]): Promise<string> {
   mkdirSync(MEDIA_DIR, { recursive: true });
   const path = join(MEDIA_DIR, safe(name));
   if (!existsSync(path)) {
@@ -28,14 +28,11 @@ export const makeMedia: BrowserCommand<[name: string, args: string[]]> = async (
     await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, partial]);
     await rename(partial, path);
   }
-  return (await readFile(path)).toString('base64');
-};
+  return path;
+}
 
-/** Stores an output of a test (under .weft/test-out) and returns what ffprobe says about it. */
-export const probeMedia: BrowserCommand<[name: string, base64: string]> = async (_ctx, name, base64) => {
-  mkdirSync(OUT_DIR, { recursive: true });
-  const path = join(OUT_DIR, safe(name));
-  await writeFile(path, Buffer.from(base64, 'base64'));
+/** What ffprobe says about a file (format and streams, with counted frames). */
+export async function ffprobeFile(path: string): Promise<unknown> {
   const { stdout } = await run('ffprobe', [
     '-v',
     'error',
@@ -47,6 +44,18 @@ export const probeMedia: BrowserCommand<[name: string, base64: string]> = async 
     path,
   ]);
   return JSON.parse(stdout) as unknown;
+}
+
+/** Makes (once) an input file with `ffmpeg <args> <file>` and returns its bytes as base64. */
+export const makeMedia: BrowserCommand<[name: string, args: string[]]> = async (_ctx, name, args) =>
+  (await readFile(await ensureMedia(name, args))).toString('base64');
+
+/** Stores an output of a test (under .weft/test-out) and returns what ffprobe says about it. */
+export const probeMedia: BrowserCommand<[name: string, base64: string]> = async (_ctx, name, base64) => {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const path = join(OUT_DIR, safe(name));
+  await writeFile(path, Buffer.from(base64, 'base64'));
+  return ffprobeFile(path);
 };
 
 /** RMS level (linear, 0–1) of the first audio stream of a stored output or input file. */

@@ -1,0 +1,200 @@
+/**
+ * End to end: a real server with real headless Chromium workers. Runs samples through `weft run`,
+ * the job API (+ SSE + download) and `/process`, checks outputs with ffprobe, and checks that bad
+ * input gets the right status and a message naming what is wrong.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { H264_AAC } from '../browser/inputs';
+import type { JobView } from './support';
+import { codecs, ensureMedia, follow, probe, probeBytes, submit, testServer, waitFinal, weft } from './support';
+
+const WEBM = 'samples/oneshot/transcode-webm-vp9-opus.yaml';
+const MP4 = 'samples/oneshot/transcode-mp4-h264-aac.yaml';
+const OGG = 'samples/oneshot/audio-to-ogg-opus.yaml';
+
+let server: Awaited<ReturnType<typeof testServer>>;
+let input: string;
+let corrupt: Blob;
+let out: string;
+
+beforeAll(async () => {
+  input = await ensureMedia(...H264_AAC);
+  corrupt = new Blob([new Uint8Array(4096).map((_, i) => (i * 7919) % 251)]);
+  out = await mkdtemp(join(tmpdir(), 'weft-e2e-'));
+  server = await testServer({ maxUploadBytes: 2 * 1024 * 1024 });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('weft run', () => {
+  it('transcodes a file to WebM VP9/Opus through headless Chromium', async () => {
+    const dest = join(out, 'cli.webm');
+    const result = await weft(['run', WEBM, '-i', input, '-o', dest]);
+    expect(result.stderr).toContain('done in');
+    expect(result.code).toBe(0);
+    const p = await probe(dest);
+    expect(codecs(p)).toEqual(['opus', 'vp9']);
+    expect(p.streams.find((s) => s.codec_type === 'video')?.width).toBe(640);
+    expect(Number(p.format.duration)).toBeCloseTo(2, 0);
+  });
+
+  it('exits non-zero naming the node when the input is not media', async () => {
+    const bad = join(out, 'noise.mp4');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(bad, new Uint8Array(await corrupt.arrayBuffer()));
+    const result = await weft(['run', WEBM, '-i', bad, '-o', join(out, 'x.webm')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('[containers::demuxer#demux:in]');
+  });
+
+  it('validates and lists nodes', async () => {
+    const ok = await weft(['validate', MP4]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('valid');
+    const nodes = await weft(['nodes']);
+    expect(nodes.stdout).toContain('video::encoder');
+  });
+});
+
+describe('job API', () => {
+  it('runs a job: 202, SSE state and progress to succeeded, output downloads and probes', async () => {
+    const submitted = await submit(server.url, MP4, { media: input });
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.id ?? '';
+    const { states } = await follow(server.url, id);
+    const last = states.at(-1) as JobView;
+    expect(last.state).toBe('succeeded');
+    expect(states.map((s) => s.state)).toContain('succeeded');
+    const output = last.outputs[0];
+    expect(output?.content_type).toContain('video/mp4');
+    const response = await fetch(`${server.url}/api/v1/jobs/${id}/outputs/${output?.name ?? ''}`);
+    expect(response.status).toBe(200);
+    const p = await probeBytes(new Uint8Array(await response.arrayBuffer()), 'mp4');
+    expect(codecs(p)).toEqual(['aac', 'h264']);
+    const listed = (await (await fetch(`${server.url}/api/v1/jobs`)).json()) as { jobs: JobView[] };
+    expect(listed.jobs.map((j) => j.id)).toContain(id);
+  });
+
+  it('POST /api/v1/process streams the output back (StreamKit’s oneshot)', async () => {
+    const { openAsBlob, readFileSync } = await import('node:fs');
+    const form = new FormData();
+    form.append('config', readFileSync(OGG, 'utf8'));
+    form.append('media', await openAsBlob(input), 'in.mp4');
+    const response = await fetch(`${server.url}/api/v1/process`, { method: 'POST', body: form });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('ogg');
+    const p = await probeBytes(new Uint8Array(await response.arrayBuffer()), 'ogg');
+    expect(codecs(p)).toEqual(['opus']);
+  });
+
+  it("/process wants 'config' first", async () => {
+    const form = new FormData();
+    form.append('media', corrupt, 'x');
+    form.append('config', 'mode: oneshot');
+    const response = await fetch(`${server.url}/api/v1/process`, { method: 'POST', body: form });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("'config' first");
+  });
+
+  it('refuses invalid YAML, unknown nodes and bad params with 400 naming the place', async () => {
+    const yaml = await submit(server.url, { text: 'mode: oneshot\nnodes:\n  a: [unclosed\n' });
+    expect(yaml.status).toBe(400);
+    expect(yaml.body.error?.code).toBe('invalid_pipeline');
+    expect(yaml.body.error?.message).toMatch(/\d+:\d+/);
+
+    const unknown = await submit(server.url, {
+      text: 'mode: oneshot\nnodes:\n  src: { kind: video::colourbars }\n  out: { kind: streamkit::http_output, needs: src }\n',
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error?.node).toBe('src');
+    expect(unknown.body.error?.message).toContain('video::colorbars');
+
+    const param = await submit(server.url, {
+      text: 'mode: oneshot\nnodes:\n  bars: { kind: video::colorbars, params: { width: -5 } }\n  enc: { kind: video::encoder, needs: bars }\n  mux: { kind: containers::muxer, needs: { video: enc } }\n  out: { kind: streamkit::http_output, needs: mux }\n',
+    });
+    expect(param.status).toBe(400);
+    expect(param.body.error?.node).toBe('bars');
+    expect(param.body.error?.param).toBe('width');
+  });
+
+  it('fails a job on corrupt media with the node at fault, and keeps serving', async () => {
+    const submitted = await submit(server.url, WEBM, { media: corrupt });
+    expect(submitted.status).toBe(202);
+    const job = await waitFinal(server.url, submitted.body.id ?? '');
+    expect(job.state).toBe('failed');
+    expect(job.error?.node).toBe('demux');
+    expect(job.error?.message).toContain('not a media file');
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('refuses an oversized upload with 413 and a missing input with 400', async () => {
+    const big = new Blob([new Uint8Array(3 * 1024 * 1024)]);
+    const tooBig = await submit(server.url, WEBM, { media: big });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error?.message).toContain('limited to');
+    const missing = await submit(server.url, WEBM, {});
+    expect(missing.status).toBe(400);
+    expect(missing.body.error?.message).toContain("'media'");
+  });
+
+  it('refuses URL inputs that reach loopback or private addresses', async () => {
+    for (const url of [
+      'http://127.0.0.1:9/x.mp4',
+      'http://10.0.0.1/x.mp4',
+      'http://[::1]/x.mp4',
+      'file:///etc/passwd',
+    ]) {
+      const response = await submit(server.url, WEBM, { media: url });
+      expect(response.status, url).toBe(400);
+      expect(response.body.error?.code).toBe('bad_url');
+    }
+    const json = await fetch(`${server.url}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ config: 'mode: oneshot', inputs: { media: 'http://localhost:1/x' } }),
+    });
+    expect(json.status).toBe(400);
+  });
+
+  it('serves metrics and an OpenAPI document', async () => {
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/weft_jobs\{state="succeeded"\} [1-9]/);
+    expect(metrics).toContain('weft_queue_depth');
+    const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/api/v1/jobs/{id}/events');
+  });
+});
+
+describe('security', () => {
+  it('a non-loopback bind requires a token, created once with mode 0600 and not logged again', async () => {
+    const { stat } = await import('node:fs/promises');
+    const open = await testServer({ host: '0.0.0.0' });
+    try {
+      const created = open.logs.join('\n');
+      expect(open.token).toBeDefined();
+      expect(created).toContain(open.token ?? '-');
+      const mode = (await stat(join(open.dataDir, 'token'))).mode & 0o777;
+      expect(mode).toBe(0o600);
+      const base = open.url.replace('0.0.0.0', '127.0.0.1');
+      expect((await fetch(`${base}/api/v1/jobs`)).status).toBe(401);
+      expect((await fetch(`${base}/api/v1/jobs`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect((await fetch(`${base}/api/v1/jobs`, { headers: { authorization: `Bearer ${open.token}` } })).status).toBe(
+        200,
+      );
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      await open.close();
+    }
+    const again = await testServer({ host: '0.0.0.0', dataDir: open.dataDir });
+    try {
+      expect(again.token).toBe(open.token);
+      expect(again.logs.join('\n')).not.toContain(open.token ?? '-');
+    } finally {
+      await again.close();
+    }
+  });
+});

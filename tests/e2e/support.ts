@@ -1,0 +1,151 @@
+/**
+ * Helpers for end-to-end tests: a real server on a free port with its own data directory, inputs
+ * made by ffmpeg, outputs checked by ffprobe, and SSE reading.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningServer, ServerSettings } from '../../server/serve';
+import { startServer } from '../../server/serve';
+import { ensureMedia, ffprobeFile } from '../support/media-commands';
+
+export { ensureMedia };
+
+export interface Probe {
+  format: { duration?: string; format_name: string };
+  streams: { codec_type: string; codec_name: string; width?: number; height?: number; nb_read_frames?: string }[];
+}
+
+export async function probe(path: string): Promise<Probe> {
+  return (await ffprobeFile(path)) as Probe;
+}
+
+/** Writes bytes to a temp file and probes it. */
+export async function probeBytes(bytes: Uint8Array, ext: string): Promise<Probe> {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-probe-'));
+  const path = join(dir, `out.${ext}`);
+  await writeFile(path, bytes);
+  return probe(path);
+}
+
+export function codecs(p: Probe): string[] {
+  return p.streams.map((s) => s.codec_name).sort();
+}
+
+/** Starts a server on 127.0.0.1 with a fresh data dir (unless given). */
+export async function testServer(
+  settings: Partial<ServerSettings> = {},
+): Promise<RunningServer & { dataDir: string; logs: string[] }> {
+  const dataDir = settings.dataDir ?? (await mkdtemp(join(tmpdir(), 'weft-data-')));
+  const logs: string[] = [];
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    studioDir: 'dist',
+    workers: 1,
+    ...settings,
+    dataDir,
+    log: (line) => logs.push(line),
+  });
+  return Object.assign(server, { dataDir, logs });
+}
+
+/** Submits a job (multipart) and returns the response JSON with its status. */
+export async function submit(
+  base: string,
+  pipelinePath: string | { text: string },
+  inputs: Record<string, string | Blob> = {},
+  extra: [string, string][] = [],
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  body: { id?: string; error?: { code: string; message: string; node?: string; pin?: string; param?: string } };
+}> {
+  const { openAsBlob, readFileSync } = await import('node:fs');
+  const form = new FormData();
+  form.append('config', typeof pipelinePath === 'string' ? readFileSync(pipelinePath, 'utf8') : pipelinePath.text);
+  for (const [name, value] of Object.entries(inputs)) {
+    if (typeof value === 'string' && /^[a-z]+:\/\//.test(value)) form.append(name, value);
+    else form.append(name, typeof value === 'string' ? await openAsBlob(value) : value, name);
+  }
+  for (const [k, v] of extra) form.append(k, v);
+  const response = await fetch(`${base}/api/v1/jobs`, { method: 'POST', body: form, headers });
+  return { status: response.status, body: (await response.json()) as never };
+}
+
+export interface JobView {
+  id: string;
+  state: string;
+  attempts: number;
+  worker: string | null;
+  error: { code: string; message: string; node?: string } | null;
+  outputs: { name: string; bytes: number; content_type: string }[];
+}
+
+/** Follows a job's SSE stream until it ends; returns the events seen. */
+export async function follow(
+  base: string,
+  id: string,
+  headers: Record<string, string> = {},
+): Promise<{ states: JobView[]; progress: number }> {
+  const response = await fetch(`${base}/api/v1/jobs/${id}/events`, { headers });
+  if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
+  const states: JobView[] = [];
+  let progress = 0;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
+      if (event === 'state') states.push(JSON.parse(data) as JobView);
+      if (event === 'progress') progress++;
+    }
+  }
+  return { states, progress };
+}
+
+/** Polls a job until it is in a final state. */
+export async function waitFinal(
+  base: string,
+  id: string,
+  ms = 60_000,
+  headers: Record<string, string> = {},
+): Promise<JobView> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const job = (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers })).json()) as JobView;
+    if (['succeeded', 'failed', 'canceled'].includes(job.state)) return job;
+    if (Date.now() > end) throw new Error(`job ${id} still ${job.state} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls until `check` holds. */
+export async function until(check: () => Promise<boolean> | boolean, ms = 30_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs the `weft` CLI; resolves with its exit code and output. */
+export function weft(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/weft.js', ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
