@@ -45,7 +45,11 @@ const has = (bin) => {
 };
 const missing = [];
 if (!existsSync(chromiumPath())) missing.push('chromium');
+// Headless workers prefer the lighter shell build; the full browser works too, so it is a bonus.
+const wantShell = !existsSync('/usr/bin/chromium-headless-shell');
 if (purpose === 'test' && !has('ffprobe')) missing.push('ffmpeg');
+// The scale-out tests start a throwaway redis-server.
+if (purpose === 'test' && !has('redis-server')) missing.push('redis-server');
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
@@ -55,5 +59,12 @@ if (missing.length > 0) {
     process.exit(1);
   }
   run('apt-get', ['update', '-q']);
-  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing]);
+  run('apt-get', [
+    'install',
+    '-y',
+    '-q',
+    '--no-install-recommends',
+    ...missing,
+    ...(wantShell ? ['chromium-headless-shell'] : []),
+  ]);
 }

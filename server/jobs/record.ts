@@ -34,6 +34,8 @@ export const JobRecordSchema = z.object({
   /** The process running (or last running) the job: `host:pid`. */
   worker: z.string().nullable().default(null),
   webhook: z.string().nullable(),
+  /** Incremented on every save, so a stale read never replaces a newer record. */
+  rev: z.number().int().default(0),
   overrides: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
 export type JobRecord = z.infer<typeof JobRecordSchema>;

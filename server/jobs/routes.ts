@@ -192,6 +192,7 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
       error: null,
       attempts: 0,
       worker: null,
+      rev: 0,
       webhook: accepted.webhook ?? null,
       ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
     };

@@ -14,6 +14,7 @@ export const SAFE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 export class JobStore {
   readonly root: string;
   readonly #jobs = new Map<string, JobRecord>();
+  readonly #writes = new Map<string, Promise<void>>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'jobs');
@@ -44,6 +45,8 @@ export class JobStore {
   async reload(id: string): Promise<JobRecord | undefined> {
     try {
       const record = JobRecordSchema.parse(JSON.parse(await readFile(join(this.root, id, 'job.json'), 'utf8')));
+      const cached = this.#jobs.get(id);
+      if (cached && cached.rev > record.rev) return cached; // our own newer write is still landing
       this.#jobs.set(id, record);
       return record;
     } catch {
@@ -76,26 +79,36 @@ export class JobStore {
   }
 
   /** Saves a record (new or changed). */
-  async save(record: JobRecord): Promise<void> {
+  async save(input: JobRecord): Promise<void> {
+    const record = { ...input, rev: Math.max(input.rev, this.#jobs.get(input.id)?.rev ?? 0) + 1 };
     this.#jobs.set(record.id, record);
-    const path = join(this.root, record.id, 'job.json');
-    const temp = `${path}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(record, null, 1));
-    await rename(temp, path);
+    // Writes of one job are serialized, so the file ends with the latest record.
+    const previous = this.#writes.get(record.id) ?? Promise.resolve();
+    const write = previous.then(async () => {
+      const path = join(this.root, record.id, 'job.json');
+      const temp = `${path}.${process.pid}.${record.rev}.tmp`;
+      await writeFile(temp, JSON.stringify(record, null, 1));
+      await rename(temp, path);
+    });
+    this.#writes.set(
+      record.id,
+      write.catch(() => undefined), // the failure is reported to this save's caller below
+    );
+    await write;
   }
 
   /** Changes a record and saves it. */
   async update(id: string, change: Partial<JobRecord>): Promise<JobRecord> {
     const current = this.#jobs.get(id);
     if (!current) throw new Error(`job ${id} does not exist`);
-    const next = { ...current, ...change };
-    await this.save(next);
-    return next;
+    await this.save({ ...current, ...change });
+    return this.#jobs.get(id) ?? { ...current, ...change };
   }
 
   /** Removes a job and its files. */
   async remove(id: string): Promise<void> {
     this.#jobs.delete(id);
+    this.#writes.delete(id);
     await rm(join(this.root, id), { recursive: true, force: true });
   }
 }

@@ -95,7 +95,7 @@ interface Worker {
 export class HeadlessPool {
   readonly size: number;
   /** A marker in the browser's command line, so tests and operators can find its process. */
-  readonly processMarker = `--weft-pool=${randomBytes(6).toString('hex')}`;
+  readonly processMarker = `weft-pool=${randomBytes(6).toString('hex')}`;
   /** Workers replaced after a crash or hang, and browser relaunches. */
   restarts = 0;
   readonly #options: PoolOptions;
@@ -141,7 +141,7 @@ export class HeadlessPool {
       const gpu = this.#options.gpu ?? hasGpu();
       const browser = await chromium.launch({
         executablePath: this.#options.executablePath ?? headlessShellPath(),
-        args: [...CHROMIUM_ARGS, ...(gpu ? GPU_ARGS : []), this.processMarker],
+        args: [...CHROMIUM_ARGS, ...(gpu ? GPU_ARGS : []), `--${this.processMarker}`],
       });
       browser.on('disconnected', () => this.#browserLost(browser));
       this.#browser = browser;

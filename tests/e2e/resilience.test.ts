@@ -1,0 +1,130 @@
+/**
+ * End to end, when things go wrong: Chromium killed mid-job, the server restarted mid-queue, and
+ * (with Redis) a worker process killed mid-job while two workers share ten jobs.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TestRedis } from '../support/redis';
+import { startRedis } from '../support/redis';
+import type { JobView } from './support';
+import { submit, testServer, until, waitFinal } from './support';
+
+/** Colour bars encoded to WebM: no input, a few seconds of work, length set per job. */
+const bars = (frames: number, size = '640, height: 360') =>
+  `mode: oneshot
+nodes:
+  bars: { kind: video::colorbars, params: { width: ${size}, fps: 30, frame_count: ${frames} } }
+  enc: { kind: video::encoder, params: { codec: vp8, bitrate_kbps: 1000 }, needs: bars }
+  mux: { kind: containers::muxer, params: { format: webm }, needs: { video: enc } }
+  output: { kind: streamkit::http_output, needs: mux }
+`;
+
+const getJob = async (base: string, id: string) => (await (await fetch(`${base}/api/v1/jobs/${id}`)).json()) as JobView;
+
+describe('resilience', () => {
+  it('a Chromium killed mid-job: the job is retried on a fresh browser and the next job succeeds', async () => {
+    const server = await testServer();
+    try {
+      const { body } = await submit(server.url, { text: bars(900, '1280, height: 720') });
+      const id = body.id ?? '';
+      await until(async () => (await getJob(server.url, id)).state === 'running', 30_000, 'job to run');
+      await new Promise((r) => setTimeout(r, 300));
+      execFileSync('pkill', ['-KILL', '-f', server.pool.processMarker]);
+      const job = await waitFinal(server.url, id, 90_000);
+      expect(job.attempts).toBeGreaterThanOrEqual(2);
+      expect(job.state).toBe('succeeded');
+      expect(server.pool.restarts).toBeGreaterThanOrEqual(1);
+      const next = await submit(server.url, { text: bars(30) });
+      expect((await waitFinal(server.url, next.body.id ?? '')).state).toBe('succeeded');
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/weft_worker_restarts_total [1-9]/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a server restarted mid-queue loses no queued job and no finished output', async () => {
+    const first = await testServer();
+    const done = await submit(first.url, { text: bars(15) });
+    expect((await waitFinal(first.url, done.body.id ?? '')).state).toBe('succeeded');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await submit(first.url, { text: bars(300) })).body.id ?? '');
+    await until(async () => (await getJob(first.url, ids[0] ?? '')).state === 'running', 30_000, 'first job to run');
+    await first.close();
+
+    const second = await testServer({ dataDir: first.dataDir });
+    try {
+      for (const id of ids) expect((await waitFinal(second.url, id, 90_000)).state).toBe('succeeded');
+      const kept = await fetch(`${second.url}/api/v1/jobs/${done.body.id ?? ''}/outputs/output`);
+      expect(kept.status).toBe(200);
+      expect((await kept.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('scale-out on Redis', () => {
+  let redis: TestRedis | undefined;
+  const workers: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await redis?.stop();
+  });
+
+  it('two workers share 10 jobs; one is killed mid-job; all 10 succeed exactly once', async () => {
+    redis = await startRedis();
+    const server = await testServer({ redisUrl: redis.url, work: false });
+    try {
+      const startWorker = () => {
+        const child = spawn(
+          process.execPath,
+          ['bin/weft.js', 'worker', '--redis', redis?.url ?? '', '--data', server.dataDir, '--workers', '1'],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let out = '';
+        child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+        workers.push(child);
+        return { child, ready: () => out.includes('taking jobs') };
+      };
+      const a = startWorker();
+      const b = startWorker();
+      await until(() => a.ready() && b.ready(), 60_000, 'two workers');
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) ids.push((await submit(server.url, { text: bars(120) })).body.id ?? '');
+      // Kill worker A as soon as it runs a job.
+      const pidA = a.child.pid ?? -1;
+      let victim = '';
+      await until(
+        async () => {
+          for (const id of ids) {
+            const job = await getJob(server.url, id);
+            if (job.state === 'running' && job.worker?.endsWith(`:${pidA}`)) victim = id;
+          }
+          return victim !== '';
+        },
+        60_000,
+        'worker A to take a job',
+      );
+      a.child.kill('SIGKILL');
+      const finals = await Promise.all(ids.map((id) => waitFinal(server.url, id, 120_000)));
+      expect(finals.map((j) => j.state)).toEqual(Array(10).fill('succeeded'));
+      const retried = finals.find((j) => j.id === victim);
+      expect(retried?.attempts).toBeGreaterThanOrEqual(2);
+      expect(retried?.worker).not.toContain(`:${pidA}`);
+      // Exactly once: every job finished once, on a live worker, with its output in place.
+      for (const job of finals) {
+        expect(job.outputs).toHaveLength(1);
+        const response = await fetch(`${server.url}/api/v1/jobs/${job.id}/outputs/output`);
+        expect(response.status).toBe(200);
+        expect((await response.arrayBuffer()).byteLength).toBe(job.outputs[0]?.bytes);
+      }
+      const finished = server.service.metrics.finished.succeeded ?? 0;
+      expect(finished).toBe(10);
+    } finally {
+      await server.close();
+    }
+  });
+});
