@@ -58,7 +58,7 @@ export type { NodeDescription, PinDescription } from './registry';
 export { NodeRegistry, nearestNames } from './registry';
 export { FrameTracker } from './resources';
 export type { NodeState, NodeStats } from './runtime-node';
-export type { SessionEvent, SessionOptions, SessionResult, SessionState } from './session';
+export type { PacketTap, SessionEvent, SessionOptions, SessionResult, SessionState } from './session';
 export { DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STATS_INTERVAL_MS, Session, StalledError, runPipeline } from './session';
 export type { Clock, Micros } from './time';
 export {

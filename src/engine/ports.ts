@@ -127,6 +127,8 @@ export class RuntimeInput implements InputPort {
 export class RuntimeOutput implements OutputPort {
   readonly name: string;
   readonly edges = new Set<RuntimeInput>();
+  /** Sees every packet sent (before fan-out) without owning it: for previews and meters. */
+  onSend: ((pin: string, packet: Packet) => void) | undefined;
   #ended = false;
   readonly #counters: PortCounters;
   readonly #tracker: FrameTracker;
@@ -177,6 +179,7 @@ export class RuntimeOutput implements OutputPort {
     }
     this.#counters.packets_out++;
     this.#counters.bytes_out += packetBytes(packet);
+    this.onSend?.(this.name, packet);
     const targets = [...this.edges];
     if (targets.length === 0) {
       closePacket(packet); // nobody is listening; the frame has no other owner

@@ -7,6 +7,7 @@ import { NodeError, isAbortReason } from './errors';
 import type { GraphNode } from './graph';
 import { findPin } from './graph';
 import type { NodeContext, NodeHost, NodeInstance, NodeIO, NodeTelemetry, Received } from './node';
+import type { Packet } from './packets';
 import type { PortCounters } from './ports';
 import { RuntimeInput, RuntimeOutput } from './ports';
 import type { FrameTracker } from './resources';
@@ -31,6 +32,8 @@ export interface NodeStats extends PortCounters {
 export interface NodeObserver {
   state(node: RuntimeNode, state: NodeState, error?: NodeError): void;
   telemetry(node: RuntimeNode, event: NodeTelemetry): void;
+  /** Called for each packet a node sends, when the session has taps (the packet is only lent). */
+  packet?(node: RuntimeNode, pin: string, packet: Packet): void;
 }
 
 /** Everything a runtime node needs from its session. */
@@ -91,9 +94,7 @@ export class RuntimeNode {
     for (const spec of g.inputSpecs) {
       if (typeof spec.cardinality === 'string') this.inputs.set(spec.name, new RuntimeInput(spec.name, this.counters));
     }
-    for (const spec of g.outputSpecs) {
-      this.outputs.set(spec.name, new RuntimeOutput(spec.name, this.counters, options.tracker, origin));
-    }
+    for (const spec of g.outputSpecs) this.outputs.set(spec.name, this.#newOutput(spec.name, origin));
     this.#rateMark = { at: options.clock.now(), packets: 0 };
     options.sessionSignal.addEventListener('abort', () => this.abort(options.sessionSignal.reason), { once: true });
   }
@@ -123,9 +124,16 @@ export class RuntimeNode {
   output(name: string): RuntimeOutput | undefined {
     let output = this.outputs.get(name);
     if (!output && findPin(this.graphNode.outputSpecs, name)) {
-      output = new RuntimeOutput(name, this.counters, this.#options.tracker, `${this.kind}#${this.id}`);
+      output = this.#newOutput(name, `${this.kind}#${this.id}`);
       this.outputs.set(name, output);
     }
+    return output;
+  }
+
+  #newOutput(name: string, origin: string): RuntimeOutput {
+    const output = new RuntimeOutput(name, this.counters, this.#options.tracker, origin);
+    const observer = this.#options.observer;
+    if (observer.packet) output.onSend = (pin, packet) => observer.packet?.(this, pin, packet);
     return output;
   }
 

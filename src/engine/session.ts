@@ -11,6 +11,7 @@ import type { Pipeline, SourceMap } from './format';
 import type { Graph, GraphNode } from './graph';
 import { compileGraph, parseParams } from './graph';
 import type { NodeHost, NodeTelemetry } from './node';
+import type { Packet } from './packets';
 import type { NodeRegistry } from './registry';
 import { FrameTracker } from './resources';
 import type { NodeObserver, NodeState, NodeStats } from './runtime-node';
@@ -86,6 +87,9 @@ export interface SessionResult {
 
 type Listener = (event: SessionEvent) => void;
 
+/** Sees packets as nodes send them (for previews and meters). The packet is lent: clone to keep it. */
+export type PacketTap = (node: string, pin: string, packet: Packet) => void;
+
 /** A running pipeline. */
 export class Session {
   readonly mode: 'oneshot' | 'dynamic';
@@ -98,6 +102,7 @@ export class Session {
   readonly #abort = new AbortController();
   readonly #nodes = new Map<string, RuntimeNode>();
   readonly #listeners = new Set<Listener>();
+  readonly #taps = new Set<PacketTap>();
   readonly #observer: NodeObserver;
   #failure: NodeError | Error | undefined;
   #finishAs: 'done' | 'canceled' | 'failed' | undefined;
@@ -124,6 +129,15 @@ export class Session {
       state: (node, state, error) => this.#onNodeState(node, state, error),
       telemetry: (node, event: NodeTelemetry) =>
         this.#emit({ event: 'nodetelemetry', node_id: node.id, type_id: event.type_id, data: event.data }),
+      packet: (node, pin, packet) => {
+        for (const tap of this.#taps) {
+          try {
+            tap(node.id, pin, packet);
+          } catch (error) {
+            console.error(`weft: a packet tap on ${node.id}.${pin} failed`, error);
+          }
+        }
+      },
     };
     for (const id of graph.order) {
       const g = graph.nodes.get(id);
@@ -145,6 +159,12 @@ export class Session {
   /** Frames handed between nodes and not yet closed. */
   get openFrames(): number {
     return this.#tracker.openCount;
+  }
+
+  /** Adds a packet tap; returns the function that removes it. */
+  tap(listener: PacketTap): () => void {
+    this.#taps.add(listener);
+    return () => this.#taps.delete(listener);
   }
 
   /** Subscribes to events; returns the unsubscribe function. */

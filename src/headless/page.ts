@@ -2,10 +2,10 @@
  * The headless page: the same engine and nodes as the studio, driven by the Node-side driver.
  * Side effect (entry file): defines `window.weftHeadless` and reports `ready`.
  */
-import { ALL_FORMATS, BlobSource, Input } from 'mediabunny';
 import type { ByteSink, NodeHost, SessionEvent } from '../engine';
 import { overrideParams, parsePipeline, Session } from '../engine';
 import { createRegistry } from '../nodes';
+import { probeDuration, progressTime } from '../nodes/media/progress';
 import { toErrorInfo } from './errors';
 import type { NodeProgress, PageApi, PageEvent, PageJob } from './protocol';
 import { OUTPUT_CHUNK_BYTES, PAGE_GLOBAL, PROGRESS_INTERVAL_MS, REPORT_BINDING } from './protocol';
@@ -78,26 +78,6 @@ class BridgeSink implements ByteSink {
   }
 }
 
-/** Probes a media input's duration for progress; null when it is not media mediabunny reads. */
-async function durationOf(blob: Blob): Promise<number | null> {
-  const input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
-  try {
-    return Math.round((await input.computeDuration()) * 1_000_000);
-  } catch {
-    return null; // not a media file: the pipeline reports its own error when it reads it
-  } finally {
-    input.dispose();
-  }
-}
-
-/** The media time the run has reached: the slowest muxer's input, else the furthest node. */
-function mediaTime(nodes: Record<string, NodeProgress>): number {
-  const all = Object.values(nodes);
-  const muxers = all.filter((n) => n.kind.includes('muxer'));
-  if (muxers.length > 0) return Math.min(...muxers.map((n) => n.media_time_in));
-  return Math.max(0, ...all.map((n) => n.media_time_in));
-}
-
 async function runJob(job: PageJob, abort: AbortController): Promise<void> {
   const inputs = new Map<string, Blob>();
   for (const name of job.inputs) {
@@ -105,7 +85,7 @@ async function runJob(job: PageJob, abort: AbortController): Promise<void> {
     if (!response.ok) throw new Error(`input '${name}' could not be read: ${response.status}`);
     inputs.set(name, await response.blob());
   }
-  const durations = await Promise.all([...inputs.values()].map(durationOf));
+  const durations = await Promise.all([...inputs.values()].map(probeDuration));
   const known = durations.filter((d): d is number => d !== null && d > 0);
   const duration = known.length > 0 ? Math.max(...known) : null;
   report({ type: 'started', id: job.id, duration_us: duration });
@@ -142,7 +122,7 @@ async function runJob(job: PageJob, abort: AbortController): Promise<void> {
         media_time_in: s.media_time_in,
       };
     }
-    const media = mediaTime(nodes);
+    const media = progressTime(Object.values(nodes));
     report({
       type: 'progress',
       id: job.id,

@@ -1,13 +1,71 @@
 /**
  * The engine, running in a dedicated Worker. The studio reaches it only through comlink
- * (see `engine-client.ts`), so heavy work never blocks the page.
+ * (see `engine-client.ts`), so heavy work never blocks the page. It validates pipelines and runs
+ * them in the tab: job inputs are Blobs the user picked, outputs come back as Blobs.
  */
-import { expose } from 'comlink';
-import type { Issue, NodeDescription } from '../engine';
-import { compileGraph, parsePipeline, PipelineError } from '../engine';
-import { createRegistry } from '../nodes';
+import { expose, transfer } from 'comlink';
+import type { ByteSink, Issue, NodeDescription, Packet } from '../engine';
+import { compileGraph, parsePipeline, PipelineError, Session } from '../engine';
+import { createRegistry, jobIo } from '../nodes';
+import { probeDuration, progressTime } from '../nodes/media/progress';
 
 const registry = createRegistry();
+
+/** How often a run reports per-node stats to the page. */
+const STATS_INTERVAL_MS = 250;
+/** Longest side of preview frames sent to the page. */
+const PREVIEW_MAX_SIDE = 320;
+
+/** What the page hears while a pipeline runs. */
+export type RunEvent =
+  | { type: 'state'; node: string; state: string; error?: string }
+  | {
+      type: 'stats';
+      at: number;
+      /** 0–1 when the input duration is known. */
+      fraction: number | null;
+      nodes: Record<string, { packets_out: number; bytes_out: number; queue_depth: number; media_time_in: number }>;
+    }
+  | { type: 'preview'; node: string; frame: ImageBitmap }
+  | { type: 'level'; node: string; rms: number };
+
+/** How a run in the tab ended. */
+export interface RunResult {
+  state: 'done' | 'failed' | 'canceled';
+  error?: string;
+  errorNode?: string;
+  outputs: { name: string; type: string; blob: Blob }[];
+}
+
+/** An in-memory output that honours positioned writes (muxers patch headers). */
+class BlobSink implements ByteSink {
+  #buffer = new Uint8Array(1 << 16);
+  #size = 0;
+  write(data: Uint8Array, position = this.#size): Promise<void> {
+    const end = position + data.byteLength;
+    if (end > this.#buffer.byteLength) {
+      const grown = new Uint8Array(Math.max(end, this.#buffer.byteLength * 2));
+      grown.set(this.#buffer.subarray(0, this.#size));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(data, position);
+    this.#size = Math.max(this.#size, end);
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  abort(): Promise<void> {
+    this.#size = 0;
+    return Promise.resolve();
+  }
+  blob(type: string): Blob {
+    return new Blob([this.#buffer.slice(0, this.#size)], { type });
+  }
+}
+
+let current: AbortController | undefined;
+let running: Session | undefined;
 
 /** What the worker offers the page. */
 export interface EngineApi {
@@ -15,6 +73,36 @@ export interface EngineApi {
   describeNodes(): NodeDescription[];
   /** Parses and validates pipeline text; every problem with its position. */
   validate(text: string): { valid: boolean; issues: Issue[]; nodes: string[] };
+  /** Runs a pipeline here; `watch` names the nodes whose output is previewed (video) or metered (audio). */
+  run(
+    text: string,
+    inputs: Record<string, Blob>,
+    watch: string[],
+    onEvent: (event: RunEvent) => void,
+  ): Promise<RunResult>;
+  /** Cancels the current run. */
+  cancel(): void;
+  /** Changes live params of a node in the running pipeline. */
+  tune(node: string, params: Record<string, unknown>): void;
+  /** The job inputs (upload fields) and outputs a pipeline uses. */
+  io(text: string): ReturnType<typeof jobIo>;
+}
+
+/** Makes a small preview bitmap of a frame (the frame stays owned by the caller). */
+async function preview(frame: VideoFrame): Promise<ImageBitmap> {
+  const scale = Math.min(1, PREVIEW_MAX_SIDE / Math.max(frame.displayWidth, frame.displayHeight));
+  return createImageBitmap(frame, {
+    resizeWidth: Math.max(1, Math.round(frame.displayWidth * scale)),
+    resizeHeight: Math.max(1, Math.round(frame.displayHeight * scale)),
+  });
+}
+
+function rmsOf(data: AudioData): number {
+  const plane = new Float32Array(data.numberOfFrames);
+  data.copyTo(plane, { planeIndex: 0, format: 'f32-planar' });
+  let sum = 0;
+  for (const v of plane) sum += v * v;
+  return Math.sqrt(sum / Math.max(1, plane.length));
 }
 
 const api: EngineApi = {
@@ -28,6 +116,100 @@ const api: EngineApi = {
       if (error instanceof PipelineError) return { valid: false, issues: [...error.issues], nodes: [] };
       throw error;
     }
+  },
+  async run(text, inputs, watch, onEvent) {
+    current?.abort();
+    const abort = new AbortController();
+    current = abort;
+    const sinks = new Map<string, { sink: BlobSink; type: string }>();
+    const { pipeline } = parsePipeline(text);
+    const session = new Session(pipeline, {
+      registry,
+      signal: abort.signal,
+      statsIntervalMs: 0,
+      host: {
+        openInput: (name) => Promise.resolve(inputs[name]?.stream()),
+        openOutput: (name, type) => {
+          const sink = new BlobSink();
+          sinks.set(name, { sink, type: type ?? 'application/octet-stream' });
+          return Promise.resolve(sink);
+        },
+      },
+    });
+    running = session;
+    session.on((e) => {
+      if (e.event === 'nodestatechanged') {
+        onEvent({ type: 'state', node: e.node_id, state: e.state, ...(e.error ? { error: e.error.message } : {}) });
+      }
+    });
+    const watched = new Set(watch);
+    let busy = false;
+    const lastPreview = new Map<string, number>();
+    session.tap((node: string, _pin: string, packet: Packet) => {
+      if (!watched.has(node)) return;
+      const now = performance.now();
+      if (now - (lastPreview.get(node) ?? 0) < STATS_INTERVAL_MS) return;
+      lastPreview.set(node, now);
+      if (packet.kind === 'raw_audio') onEvent({ type: 'level', node, rms: rmsOf(packet.data) });
+      if (packet.kind === 'raw_video' && !busy) {
+        busy = true;
+        const copy = packet.frame.clone();
+        preview(copy)
+          .then((bitmap) => onEvent(transfer({ type: 'preview', node, frame: bitmap }, [bitmap])))
+          .catch(() => undefined) // a preview is best effort
+          .finally(() => {
+            copy.close();
+            busy = false;
+          });
+      }
+    });
+    const durations = await Promise.all(Object.values(inputs).map(probeDuration));
+    const duration = Math.max(0, ...durations.map((d) => d ?? 0));
+    const kindOf = (id: string) => pipeline.nodes[id]?.kind ?? '';
+    const tick = setInterval(() => {
+      const nodes: Extract<RunEvent, { type: 'stats' }>['nodes'] = {};
+      for (const [id, s] of Object.entries(session.stats())) {
+        nodes[id] = {
+          packets_out: s.packets_out,
+          bytes_out: s.bytes_out,
+          queue_depth: s.queue_depth,
+          media_time_in: s.media_time_in,
+        };
+      }
+      const media = progressTime(
+        Object.entries(nodes).map(([id, n]) => ({ kind: kindOf(id), media_time_in: n.media_time_in })),
+      );
+      const fraction = duration > 0 ? Math.min(1, media / duration) : null;
+      onEvent({ type: 'stats', at: performance.now(), fraction, nodes });
+    }, STATS_INTERVAL_MS);
+    try {
+      const result = await session.run();
+      const error = result.error;
+      const errorNode = error && 'nodeId' in error ? error.nodeId : undefined;
+      return {
+        state: result.state,
+        ...(error ? { error: error.message, ...(errorNode ? { errorNode } : {}) } : {}),
+        outputs:
+          result.state === 'done'
+            ? [...sinks].map(([name, s]) => ({ name, type: s.type, blob: s.sink.blob(s.type) }))
+            : [],
+      };
+    } finally {
+      clearInterval(tick);
+      if (current === abort) {
+        current = undefined;
+        running = undefined;
+      }
+    }
+  },
+  cancel() {
+    current?.abort();
+  },
+  tune(node, params) {
+    running?.tuneNode(node, params);
+  },
+  io(text) {
+    return jobIo(parsePipeline(text).pipeline);
   },
 };
 

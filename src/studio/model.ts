@@ -1,0 +1,130 @@
+/**
+ * The editor's graph model and its two-way mapping to pipeline YAML: nodes with positions, and
+ * connections by pin. YAML is written in StreamKit's `nodes:` + `needs` form; reading goes through
+ * the engine's own parser, so the editor accepts every form the engine does.
+ */
+import { stringify } from 'yaml';
+import type { PipelineMode } from '../engine';
+import { parsePipeline } from '../engine';
+
+/** A node on the canvas. */
+export interface EditorNode {
+  id: string;
+  kind: string;
+  params: Record<string, unknown>;
+  x: number;
+  y: number;
+}
+
+/** An edge from an output pin to an input pin. */
+export interface EditorEdge {
+  from: string;
+  fromPin: string;
+  to: string;
+  toPin: string;
+}
+
+/** Everything the editor edits (and undo/redo restores). */
+export interface GraphModel {
+  name?: string;
+  mode: PipelineMode;
+  nodes: EditorNode[];
+  edges: EditorEdge[];
+}
+
+/** Horizontal and vertical spacing of auto-layout, in canvas units. */
+export const LAYOUT_DX = 250;
+export const LAYOUT_DY = 130;
+
+/** An id for a new node of `kind`, unique in `model` (`encoder`, `encoder_2`, …). */
+export function newNodeId(model: GraphModel, kind: string): string {
+  const base = (kind.split('::').at(-1) ?? 'node').replace(/[^A-Za-z0-9_]/g, '_');
+  const taken = new Set(model.nodes.map((n) => n.id));
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+/** The YAML text of a model (positions are not part of the pipeline). */
+export function toYaml(model: GraphModel): string {
+  const nodes: Record<string, Record<string, unknown>> = {};
+  for (const node of model.nodes) {
+    const entry: Record<string, unknown> = { kind: node.kind };
+    if (Object.keys(node.params).length > 0) entry.params = node.params;
+    const incoming = model.edges.filter((e) => e.to === node.id);
+    const ref = (e: EditorEdge) => (e.fromPin === 'out' ? e.from : `${e.from}.${e.fromPin}`);
+    if (incoming.length === 1 && incoming[0]?.toPin === 'in') entry.needs = ref(incoming[0]);
+    else if (incoming.length > 0) entry.needs = Object.fromEntries(incoming.map((e) => [e.toPin, ref(e)]));
+    nodes[node.id] = entry;
+  }
+  return stringify({ ...(model.name ? { name: model.name } : {}), mode: model.mode, nodes }, { lineWidth: 120 });
+}
+
+/** Places nodes in columns by depth (sources left), keeping the order within a column. */
+export function autoLayout(model: GraphModel): GraphModel {
+  const depth = new Map<string, number>();
+  const visit = (id: string, seen: Set<string>): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (seen.has(id)) return 0; // a cycle: stop here
+    seen.add(id);
+    const parents = model.edges.filter((e) => e.to === id).map((e) => visit(e.from, seen) + 1);
+    const d = Math.max(0, ...parents);
+    depth.set(id, d);
+    return d;
+  };
+  for (const n of model.nodes) visit(n.id, new Set());
+  const rows = new Map<number, number>();
+  const nodes = model.nodes.map((n) => {
+    const column = depth.get(n.id) ?? 0;
+    const row = rows.get(column) ?? 0;
+    rows.set(column, row + 1);
+    return { ...n, x: 40 + column * LAYOUT_DX, y: 40 + row * LAYOUT_DY };
+  });
+  return { ...model, nodes };
+}
+
+/**
+ * Reads pipeline text into a model, laid out automatically. Throws the engine's `PipelineError`
+ * when the text is not a pipeline. `previous` keeps positions of nodes that still exist.
+ */
+export function fromYaml(text: string, previous?: GraphModel): GraphModel {
+  const { pipeline } = parsePipeline(text);
+  const model: GraphModel = {
+    ...(pipeline.name ? { name: pipeline.name } : {}),
+    mode: pipeline.mode,
+    nodes: Object.entries(pipeline.nodes).map(([id, n]) => ({
+      id,
+      kind: n.kind,
+      params: (typeof n.params === 'object' && n.params !== null ? n.params : {}) as Record<string, unknown>,
+      x: 0,
+      y: 0,
+    })),
+    edges: pipeline.connections.map((c) => ({
+      from: c.from_node,
+      fromPin: c.from_pin,
+      to: c.to_node,
+      toPin: c.to_pin,
+    })),
+  };
+  const laid = autoLayout(model);
+  if (!previous) return laid;
+  const at = new Map(previous.nodes.map((n) => [n.id, n]));
+  return { ...laid, nodes: laid.nodes.map((n) => ({ ...n, x: at.get(n.id)?.x ?? n.x, y: at.get(n.id)?.y ?? n.y })) };
+}
+
+/** Encodes pipeline text for a URL fragment: deflate-raw, then base64url. */
+export async function encodeShare(text: string): Promise<string> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/** Decodes what `encodeShare` made. */
+export async function decodeShare(code: string): Promise<string> {
+  const binary = atob(code.replaceAll('-', '+').replaceAll('_', '/'));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Response(stream).text();
+}
