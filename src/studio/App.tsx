@@ -283,11 +283,11 @@ export function App(props: { engine: Remote<EngineApi> }) {
   const copyLink = async () => {
     const url = `${location.origin}${location.pathname}#p=${await encodeShare(yaml())}`;
     history.record(model());
-    shareUrl = url;
+    setShareUrl(url);
     await navigator.clipboard.writeText(url).catch(() => undefined); // still shown below
     say(`Link copied (${url.length} characters); the pipeline travels in the fragment, never to a server.`);
   };
-  let shareUrl = '';
+  const [shareUrl, setShareUrl] = createSignal('');
 
   // Running in the tab.
   const [running, setRunning] = createSignal(false);
@@ -448,6 +448,12 @@ export function App(props: { engine: Remote<EngineApi> }) {
               onChange={(e) => e.currentTarget.files?.[0] && void openFile(e.currentTarget.files[0])}
             />
           </label>
+          <button
+            onClick={() => history.commit({ mode: 'oneshot', nodes: [], edges: [] })}
+            title="Start an empty pipeline"
+          >
+            New
+          </button>
           <button onClick={saveFile}>Save</button>
           <button onClick={() => void copyLink()}>Copy link</button>
           <button onClick={() => history.undo()} disabled={!history.canUndo()} title="Undo (Ctrl+Z)">
@@ -628,7 +634,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
           <button onClick={() => setHelp(false)}>Close</button>
         </div>
       </Show>
-      <input type="hidden" data-share-url value={shareUrl} />
+      <input type="hidden" data-share-url value={shareUrl()} />
     </div>
   );
 }

@@ -2,7 +2,7 @@
  * The node-graph canvas (our own SVG: no graph library fits Solid and stays small): pan, zoom,
  * drag nodes, connect pins by dragging, box-select, fit to view. Pins are coloured by packet type.
  */
-import { createMemo, createSignal, For, Show } from 'solid-js';
+import { createMemo, createSignal, For, Index, Show } from 'solid-js';
 import type { NodeDescription, PacketType } from '../engine';
 import { PACKET_KINDS } from '../engine';
 import type { EditorEdge, EditorNode, GraphModel } from './model';
@@ -243,8 +243,10 @@ export function GraphEditor(props: GraphEditorProps) {
       </defs>
       <rect class="grid" width="100%" height="100%" fill="url(#grid)" />
       <g transform={`translate(${view().tx},${view().ty}) scale(${view().k})`}>
-        <For each={props.model.edges}>
-          {(edge) => {
+        <For each={props.model.edges.map((e) => `${e.from}\u0000${e.fromPin}\u0000${e.to}\u0000${e.toPin}`)}>
+          {(key) => {
+            const [from = '', fromPin = '', to = '', toPin = ''] = key.split('\u0000');
+            const edge: EditorEdge = { from, fromPin, to, toPin };
             const a = () => pinPoint(edge.from, edge.fromPin, 'out');
             const b = () => pinPoint(edge.to, edge.toPin, 'in');
             const type = () =>
@@ -269,60 +271,67 @@ export function GraphEditor(props: GraphEditorProps) {
             );
           }}
         </For>
-        <For each={[...layout().values()]}>
-          {(l) => {
-            const s = () => props.status[l.node.id];
-            const problems = () => props.issues[l.node.id] ?? [];
+        <For each={props.model.nodes.map((n) => n.id)}>
+          {(id) => {
+            // Keyed by id, so a node's DOM survives edits; `l()` follows its latest layout.
+            const l = () =>
+              layout().get(id) ?? {
+                node: { id, kind: '', params: {}, x: 0, y: 0 },
+                pins: { inputs: [], outputs: [] },
+                h: 0,
+              };
+            const s = () => props.status[l().node.id];
+            const problems = () => props.issues[l().node.id] ?? [];
             return (
               <g
                 class="node"
                 classList={{
-                  selected: props.selection.has(l.node.id),
+                  selected: props.selection.has(l().node.id),
                   invalid: problems().length > 0,
                   [`state-${s()?.state ?? 'idle'}`]: true,
                 }}
-                data-node={l.node.id}
-                transform={`translate(${l.node.x},${l.node.y})`}
-                onPointerDown={(e) => onNodeDown(e, l.node.id)}
+                data-node={l().node.id}
+                transform={`translate(${l().node.x},${l().node.y})`}
+                onPointerDown={(e) => onNodeDown(e, l().node.id)}
               >
-                <title>{[l.node.kind, ...problems(), s()?.error ?? ''].filter(Boolean).join('\n')}</title>
-                <rect class="body" width={NODE_W} height={l.h} rx="8" />
+                <title>{[l().node.kind, ...problems(), s()?.error ?? ''].filter(Boolean).join('\n')}</title>
+                <rect class="body" width={NODE_W} height={l().h} rx="8" />
                 <rect class="head" width={NODE_W} height={HEADER} rx="8" />
                 <text class="id" x="10" y="19">
-                  {l.node.id}
+                  {l().node.id}
                 </text>
                 <text class="kind" x={NODE_W - 10} y="19" text-anchor="end">
-                  {l.node.kind.length > 22 ? `…${l.node.kind.slice(-21)}` : l.node.kind}
+                  {l().node.kind.length > 22 ? `…${l().node.kind.slice(-21)}` : l().node.kind}
                 </text>
                 <Show when={s() || problems().length > 0}>
                   <circle class="badge" cx={NODE_W - 6} cy="6" r="6" />
                 </Show>
-                <For each={l.pins.inputs}>
+                <Index each={l().pins.inputs}>
                   {(pin, i) => (
-                    <g class="pin in" data-node={l.node.id} data-pin={pin.name} data-dir="in">
-                      <circle cx="0" cy={HEADER + ROW * i() + ROW / 2} r="6" fill={colorOf(pin.type)} />
-                      <text x="12" y={HEADER + ROW * i() + ROW / 2 + 4}>
-                        {pin.name}
+                    <g class="pin in" data-node={l().node.id} data-pin={pin().name} data-dir="in">
+                      <circle cx="0" cy={HEADER + ROW * i + ROW / 2} r="6" fill={colorOf(pin().type)} />
+                      <text x="12" y={HEADER + ROW * i + ROW / 2 + 4}>
+                        {pin().name}
                       </text>
                     </g>
                   )}
-                </For>
-                <For each={l.pins.outputs}>
+                </Index>
+                <Index each={l().pins.outputs}>
                   {(pin, i) => (
                     <g
                       class="pin out"
-                      data-node={l.node.id}
-                      data-pin={pin.name}
+                      data-node={l().node.id}
+                      data-pin={pin().name}
                       data-dir="out"
-                      onPointerDown={(e) => onPinDown(e, l.node.id, pin.name)}
+                      onPointerDown={(e) => onPinDown(e, l().node.id, pin().name)}
                     >
-                      <circle cx={NODE_W} cy={HEADER + ROW * i() + ROW / 2} r="6" fill={colorOf(pin.type)} />
-                      <text x={NODE_W - 12} y={HEADER + ROW * i() + ROW / 2 + 4} text-anchor="end">
-                        {pin.name}
+                      <circle cx={NODE_W} cy={HEADER + ROW * i + ROW / 2} r="6" fill={colorOf(pin().type)} />
+                      <text x={NODE_W - 12} y={HEADER + ROW * i + ROW / 2 + 4} text-anchor="end">
+                        {pin().name}
                       </text>
                     </g>
                   )}
-                </For>
+                </Index>
               </g>
             );
           }}

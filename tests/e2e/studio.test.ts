@@ -1,0 +1,178 @@
+/**
+ * End to end in the studio: the built studio served by the real server, driven by playwright-core
+ * in headless Chromium. Builds a pipeline by palette clicks and drags, runs it in the tab, checks
+ * the download with ffprobe, and covers undo/redo, copy/paste, share links, Run on server and the
+ * Convert view. Screenshots go to artifacts/ (not committed).
+ */
+import { mkdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.js';
+import { H264_AAC } from '../browser/inputs';
+import { codecs, ensureMedia, probe, testServer } from './support';
+
+const ARTIFACTS = 'artifacts';
+let server: Awaited<ReturnType<typeof testServer>>;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let out: string;
+const problems: string[] = [];
+
+async function open(url: string): Promise<Page> {
+  const p = await context.newPage();
+  p.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await p.goto(url);
+  await p.waitForSelector('.node-item');
+  return p;
+}
+
+const nodeCount = () => page.locator('svg.graph .node').count();
+
+/** Drags from an output pin to an input pin with the mouse. */
+async function drag(from: string, fromPin: string, to: string, toPin: string): Promise<void> {
+  const a = await page.locator(`.node[data-node="${from}"] .pin.out[data-pin="${fromPin}"] circle`).boundingBox();
+  const b = await page.locator(`.node[data-node="${to}"] .pin.in[data-pin="${toPin}"] circle`).boundingBox();
+  if (!a || !b) {
+    await page.screenshot({ path: `${ARTIFACTS}/failed-drag.png` });
+    throw new Error(`pins ${from}.${fromPin} or ${to}.${toPin} not on screen`);
+  }
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
+async function download(p: Page, selector: string, name: string): Promise<string> {
+  const [file] = await Promise.all([p.waitForEvent('download'), p.click(selector)]);
+  const path = join(out, name);
+  await file.saveAs(path);
+  return path;
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  out = await mkdtemp(join(tmpdir(), 'weft-studio-'));
+  server = await testServer();
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  context = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  page = await open(`${server.url}/`);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('studio', () => {
+  it('builds a pipeline from the palette, refuses a bad connection, sets params, runs in the tab', async () => {
+    await page.click('button:has-text("New")');
+    expect(await nodeCount()).toBe(0);
+    for (const kind of ['video::colorbars', 'video::encoder', 'containers::muxer', 'streamkit::http_output']) {
+      await page.click(`.node-item[data-kind="${kind}"]`);
+    }
+    expect(await nodeCount()).toBe(4);
+    await page.click('button:has-text("Fit")');
+    await drag('colorbars', 'out', 'muxer', 'audio');
+    await expect.poll(() => page.locator('.toast').textContent()).toContain('Refused');
+    await drag('colorbars', 'out', 'encoder', 'in');
+    await drag('encoder', 'out', 'muxer', 'video');
+    await drag('muxer', 'out', 'http_output', 'in');
+    await expect.poll(() => page.locator('[data-edge]').count()).toBe(3);
+
+    await page.click('.node[data-node="colorbars"] .head');
+    for (const [param, value] of [
+      ['width', '320'],
+      ['height', '240'],
+      ['frame_count', '30'],
+    ] as const) {
+      await page.fill(`#param-${param}`, value);
+      await page.press(`#param-${param}`, 'Enter');
+    }
+    await expect.poll(() => page.inputValue('textarea[aria-label="Pipeline YAML"]')).toContain('frame_count: 30');
+    await expect.poll(() => page.locator('.yaml .status').textContent()).toContain('valid');
+    await page.click('button:has-text("Run in tab")');
+    await page.waitForSelector('a.output', { timeout: 60_000 });
+    await page.screenshot({ path: `${ARTIFACTS}/studio-editor.png` });
+    await page.locator('.monitor').screenshot({ path: `${ARTIFACTS}/studio-monitor.png` });
+    const file = await download(page, 'a.output', 'tab.webm');
+    const p = await probe(file);
+    const video = p.streams.find((s) => s.codec_type === 'video');
+    expect(video?.width).toBe(320);
+    expect(video?.height).toBe(240);
+    expect(Number(video?.nb_read_frames)).toBe(30);
+  });
+
+  it('undo/redo and copy/paste round-trip', async () => {
+    await page.click('.node[data-node="encoder"] .head');
+    await page.keyboard.press('Delete');
+    expect(await nodeCount()).toBe(3);
+    await page.keyboard.press('Control+z');
+    expect(await nodeCount()).toBe(4);
+    await expect.poll(() => page.locator('[data-edge]').count()).toBe(3);
+    await page.keyboard.press('Control+Shift+z');
+    expect(await nodeCount()).toBe(3);
+    await page.keyboard.press('Control+z');
+    expect(await nodeCount()).toBe(4);
+
+    await page.click('.node[data-node="encoder"] .head');
+    await page.keyboard.press('Control+c');
+    await page.keyboard.press('Control+v');
+    await expect.poll(nodeCount).toBe(5);
+    expect(await page.locator('.node[data-node="encoder_2"]').count()).toBe(1);
+    await page.keyboard.press('Control+z');
+    expect(await nodeCount()).toBe(4);
+  });
+
+  it('a share link opens the same graph in a fresh page', async () => {
+    await page.click('button:has-text("Copy link")');
+    await expect.poll(() => page.getAttribute('input[data-share-url]', 'value')).toContain('#p=');
+    const url = (await page.getAttribute('input[data-share-url]', 'value')) ?? '';
+    const yaml = await page.inputValue('textarea[aria-label="Pipeline YAML"]');
+    const fresh = await open(url);
+    await expect.poll(() => fresh.inputValue('textarea[aria-label="Pipeline YAML"]')).toBe(yaml);
+    expect(await fresh.locator('svg.graph .node').count()).toBe(4);
+    await fresh.close();
+  });
+
+  it('Run on server completes a job on the server that served the page', async () => {
+    await page.click('button:has-text("Run on server")');
+    await page.waitForSelector('.server-job[data-state="succeeded"]', { timeout: 60_000 });
+    expect(await page.locator('.server-job a.output').count()).toBe(1);
+  });
+
+  it('the Convert view converts a generated file in the tab', async () => {
+    const input = await ensureMedia(...H264_AAC);
+    await page.click('nav button:has-text("Convert")');
+    await page.setInputFiles('input[aria-label="File to convert"]', input);
+    await page.selectOption('select[aria-label="Preset"]', 'webm-vp9');
+    await page.selectOption('select[aria-label="Size"]', '360');
+    await page.click('.knobs button:has-text("Convert")');
+    await page.waitForSelector('.done a, .convert .error', { timeout: 60_000 });
+    expect(
+      await page.locator('.convert .error').count(),
+      await page
+        .locator('.convert .error')
+        .first()
+        .textContent()
+        .catch(() => ''),
+    ).toBe(0);
+    await page.screenshot({ path: `${ARTIFACTS}/studio-convert.png` });
+    const file = await download(page, '.done a', 'converted.webm');
+    const p = await probe(file);
+    expect(codecs(p)).toEqual(['opus', 'vp9']);
+    expect(p.streams.find((s) => s.codec_type === 'video')?.height).toBe(360);
+  });
+
+  it('logged no console errors or warnings', () => {
+    expect(problems).toEqual([]);
+  });
+});
