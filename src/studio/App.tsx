@@ -315,7 +315,10 @@ export function App(props: { engine: Remote<EngineApi> }) {
       setLevel(undefined);
       setProgress(null);
     });
-    let last: { at: number; nodes: Record<string, { packets_out: number; bytes_out: number }> } | undefined;
+    let last: { at: number; nodes: Record<string, { packets_out: number; bytes_out: number }> } | undefined = {
+      at: performance.now(),
+      nodes: {},
+    };
     const onEvent = (event: RunEvent) => {
       if (event.type === 'state') {
         setStatus((s) => ({
@@ -329,10 +332,12 @@ export function App(props: { engine: Remote<EngineApi> }) {
         if (event.node === focused()) setLevel(event.rms);
       } else if (event.type === 'stats') {
         setProgress(event.fraction);
+        // The worker's clock has another origin: time the samples here.
         const prev = last;
-        last = event;
+        const now = performance.now();
+        last = { at: now, nodes: event.nodes };
         if (!prev) return;
-        const dt = Math.max(0.001, (event.at - prev.at) / 1000);
+        const dt = Math.max(0.05, (now - prev.at) / 1000);
         setSeries((old) => {
           const next: Record<string, NodeSeries> = {};
           for (const [id, n] of Object.entries(event.nodes)) {

@@ -11,6 +11,17 @@ export const NODE_W = 210;
 const HEADER = 30;
 const ROW = 22;
 const MIN_ZOOM = 0.2;
+/** Approximate glyph widths of the header's id (12px bold) and kind (10px mono) texts. */
+const ID_CHAR_PX = 7.4;
+const KIND_CHAR_PX = 6.1;
+/** Kind characters that fit beside an id of `idLength` characters. */
+const kindRoom = (idLength: number) => Math.floor((NODE_W - 32 - idLength * ID_CHAR_PX) / KIND_CHAR_PX);
+
+/** Keeps the end of a kind name (its most specific part) within `max` characters. */
+function shorten(text: string, max: number): string {
+  if (max < 4) return '';
+  return text.length > max ? `…${text.slice(-(max - 1))}` : text;
+}
 const MAX_ZOOM = 2.5;
 
 const COLORS = new Map(PACKET_KINDS.map((k) => [k.id, k.color]));
@@ -301,7 +312,7 @@ export function GraphEditor(props: GraphEditorProps) {
                   {l().node.id}
                 </text>
                 <text class="kind" x={NODE_W - 10} y="19" text-anchor="end">
-                  {l().node.kind.length > 22 ? `…${l().node.kind.slice(-21)}` : l().node.kind}
+                  {shorten(l().node.kind, kindRoom(l().node.id.length))}
                 </text>
                 <Show when={s() || problems().length > 0}>
                   <circle class="badge" cx={NODE_W - 6} cy="6" r="6" />

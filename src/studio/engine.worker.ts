@@ -166,7 +166,7 @@ const api: EngineApi = {
     const durations = await Promise.all(Object.values(inputs).map(probeDuration));
     const duration = Math.max(0, ...durations.map((d) => d ?? 0));
     const kindOf = (id: string) => pipeline.nodes[id]?.kind ?? '';
-    const tick = setInterval(() => {
+    const report = () => {
       const nodes: Extract<RunEvent, { type: 'stats' }>['nodes'] = {};
       for (const [id, s] of Object.entries(session.stats())) {
         nodes[id] = {
@@ -181,9 +181,11 @@ const api: EngineApi = {
       );
       const fraction = duration > 0 ? Math.min(1, media / duration) : null;
       onEvent({ type: 'stats', at: performance.now(), fraction, nodes });
-    }, STATS_INTERVAL_MS);
+    };
+    const tick = setInterval(report, STATS_INTERVAL_MS);
     try {
       const result = await session.run();
+      report(); // the final counts, so even a short run shows in the monitor
       const error = result.error;
       const errorNode = error && 'nodeId' in error ? error.nodeId : undefined;
       return {
