@@ -198,3 +198,48 @@ describe('security', () => {
     }
   });
 });
+
+describe('clients and hooks', () => {
+  it('weft submit sends a job to a server, follows it and downloads the output', async () => {
+    const dest = join(out, 'submitted.ogg');
+    const result = await weft(['submit', OGG, '-i', input, '-o', dest, '--server', server.url]);
+    expect(result.stderr).toContain('succeeded');
+    expect(result.code).toBe(0);
+    expect(codecs(await probe(dest))).toEqual(['opus']);
+  });
+
+  it('calls the job’s webhook when it finishes, signed with HMAC-SHA256', async () => {
+    const { createServer } = await import('node:http');
+    const { createHmac } = await import('node:crypto');
+    const { readFile } = await import('node:fs/promises');
+    const received: { body: string; signature: string | undefined }[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ body, signature: req.headers['x-weft-signature'] as string | undefined });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const port = (hook.address() as { port: number }).port;
+    const hooked = await testServer({ allowPrivateUrls: true });
+    try {
+      const submitted = await submit(hooked.url, OGG, { media: input }, [['webhook', `http://127.0.0.1:${port}/done`]]);
+      expect(submitted.status).toBe(202);
+      await waitFinal(hooked.url, submitted.body.id ?? '');
+      const { until } = await import('./support');
+      await until(() => received.length > 0, 10_000, 'the webhook');
+      const secret = (await readFile(join(hooked.dataDir, 'webhook-secret'), 'utf8')).trim();
+      const first = received[0];
+      const expected = createHmac('sha256', secret)
+        .update(first?.body ?? '')
+        .digest('hex');
+      expect(first?.signature).toBe(`sha256=${expected}`);
+      expect((JSON.parse(first?.body ?? '{}') as { job: { state: string } }).job.state).toBe('succeeded');
+    } finally {
+      await hooked.close();
+      hook.close();
+    }
+  });
+});
