@@ -23,7 +23,7 @@ import { GraphEditor } from './GraphEditor';
 import { createHistory } from './history';
 import { Inspector } from './Inspector';
 import type { EditorEdge, GraphModel } from './model';
-import { autoLayout, decodeShare, encodeShare, fromYaml, LAYOUT_DX, newNodeId, toYaml } from './model';
+import { autoLayout, decodeShare, diffBatch, encodeShare, fromYaml, LAYOUT_DX, newNodeId, toYaml } from './model';
 import type { NodeSeries } from './Panels';
 import { MONITOR_SAMPLES, Monitor, Preview } from './Panels';
 import { Palette } from './Palette';
@@ -301,11 +301,30 @@ export function App(props: { engine: Remote<EngineApi> }) {
   const [progress, setProgress] = createSignal<number | null>(null);
   const focused = () => [...selection()][0];
 
+  // Hot reconfigure: while a dynamic pipeline runs, graph edits go to the engine as one batch.
+  let runningModel: GraphModel | undefined;
+  createEffect(
+    on(model, (next) => {
+      const base = runningModel;
+      if (!running() || !base || next.mode !== 'dynamic') return;
+      const ops = diffBatch(base, next);
+      if (ops.length === 0) return;
+      runningModel = next;
+      void engine.applyBatch(ops).then((error) => {
+        if (error) {
+          runningModel = base;
+          say(`The running pipeline refused the change: ${error.split('\n')[0] ?? error}`, 'error');
+        } else say(`Applied ${ops.length} change${ops.length > 1 ? 's' : ''} to the running pipeline`);
+      });
+    }),
+  );
+
   const run = async () => {
     if (running()) return;
     const missing = (ioNames()?.inputs ?? []).filter((i) => i.required && !inputFiles()[i.name]);
     if (missing.length > 0)
       return say(`Choose a file for input ${missing.map((i) => `'${i.name}'`).join(', ')} first.`, 'error');
+    runningModel = model();
     batch(() => {
       setRunning(true);
       setStatus({});
@@ -381,6 +400,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
     } catch (e) {
       say(`Run failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, 'error');
     } finally {
+      runningModel = undefined;
       setRunning(false);
     }
   };

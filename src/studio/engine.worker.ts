@@ -4,7 +4,7 @@
  * them in the tab: job inputs are Blobs the user picked, outputs come back as Blobs.
  */
 import { expose, transfer } from 'comlink';
-import type { ByteSink, Issue, NodeDescription, Packet } from '../engine';
+import type { BatchOperation, ByteSink, Issue, NodeDescription, Packet } from '../engine';
 import { compileGraph, parsePipeline, PipelineError, Session } from '../engine';
 import { createRegistry, jobIo } from '../nodes';
 import { probeDuration, progressTime } from '../nodes/media/progress';
@@ -82,6 +82,8 @@ export interface EngineApi {
   ): Promise<RunResult>;
   /** Cancels the current run. */
   cancel(): void;
+  /** Applies graph changes to the running dynamic pipeline atomically; resolves with an error message or null. */
+  applyBatch(operations: BatchOperation[]): string | null;
   /** Changes live params of a node in the running pipeline. */
   tune(node: string, params: Record<string, unknown>): void;
   /** The job inputs (upload fields) and outputs a pipeline uses. */
@@ -206,6 +208,15 @@ const api: EngineApi = {
   },
   cancel() {
     current?.abort();
+  },
+  applyBatch(operations) {
+    if (!running) return 'nothing is running';
+    try {
+      running.applyBatch(operations);
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
   },
   tune(node, params) {
     running?.tuneNode(node, params);

@@ -4,7 +4,7 @@
  * the engine's own parser, so the editor accepts every form the engine does.
  */
 import { stringify } from 'yaml';
-import type { PipelineMode } from '../engine';
+import type { BatchOperation, PipelineMode } from '../engine';
 import { parsePipeline } from '../engine';
 
 /** A node on the canvas. */
@@ -127,4 +127,42 @@ export async function decodeShare(code: string): Promise<string> {
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
   return new Response(stream).text();
+}
+
+/** The engine batch that turns the running graph `before` into `after` (hot reconfigure of a dynamic run). */
+export function diffBatch(before: GraphModel, after: GraphModel): BatchOperation[] {
+  const key = (e: EditorEdge) => `${e.from}.${e.fromPin}>${e.to}.${e.toPin}`;
+  const beforeNodes = new Map(before.nodes.map((n) => [n.id, n]));
+  const afterNodes = new Map(after.nodes.map((n) => [n.id, n]));
+  const beforeEdges = new Map(before.edges.map((e) => [key(e), e]));
+  const afterEdges = new Map(after.edges.map((e) => [key(e), e]));
+  // A node whose kind changed is replaced.
+  const replaced = new Set(
+    [...afterNodes.values()]
+      .filter((n) => beforeNodes.get(n.id)?.kind !== undefined && beforeNodes.get(n.id)?.kind !== n.kind)
+      .map((n) => n.id),
+  );
+  const ref = (e: EditorEdge) => ({ from_node: e.from, from_pin: e.fromPin, to_node: e.to, to_pin: e.toPin });
+  const ops: BatchOperation[] = [];
+  for (const [k, e] of beforeEdges) {
+    if (
+      !afterEdges.has(k) &&
+      afterNodes.has(e.from) &&
+      afterNodes.has(e.to) &&
+      !replaced.has(e.from) &&
+      !replaced.has(e.to)
+    ) {
+      ops.push({ action: 'disconnect', ...ref(e) });
+    }
+  }
+  for (const id of beforeNodes.keys())
+    if (!afterNodes.has(id) || replaced.has(id)) ops.push({ action: 'removenode', node_id: id });
+  for (const n of afterNodes.values()) {
+    if (!beforeNodes.has(n.id) || replaced.has(n.id))
+      ops.push({ action: 'addnode', node_id: n.id, kind: n.kind, params: n.params });
+  }
+  for (const [k, e] of afterEdges) {
+    if (!beforeEdges.has(k) || replaced.has(e.from) || replaced.has(e.to)) ops.push({ action: 'connect', ...ref(e) });
+  }
+  return ops;
 }

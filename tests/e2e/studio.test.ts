@@ -165,6 +165,24 @@ describe('studio', () => {
     expect(p.streams.find((s) => s.codec_type === 'video')?.height).toBe(360);
   });
 
+  it('edits a running dynamic pipeline (hot reconfigure through the engine batch)', async () => {
+    await page.click('nav button:has-text("Editor")');
+    await page.fill(
+      'textarea[aria-label="Pipeline YAML"]',
+      'mode: dynamic\nnodes:\n  bars: { kind: video::colorbars, params: { width: 160, height: 120, fps: 10 } }\n  sink: { kind: core::sink, needs: bars }\n',
+    );
+    await expect.poll(nodeCount).toBe(2);
+    await page.click('button:has-text("Run in tab")');
+    await page.waitForSelector('.node[data-node="bars"].state-running');
+    await page.click('.node-item[data-kind="core::passthrough"]');
+    await page.click('button:has-text("Fit")');
+    await drag('bars', 'out', 'passthrough', 'in');
+    await page.waitForSelector('.node[data-node="passthrough"].state-running');
+    await expect.poll(() => page.locator('.toast').textContent()).toContain('running pipeline');
+    await page.click('.runbar button:has-text("Stop")');
+    await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
+  });
+
   it('logged no console errors or warnings', () => {
     expect(problems).toEqual([]);
   });
