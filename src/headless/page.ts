@@ -5,6 +5,7 @@
 import type { ByteSink, NodeHost, SessionEvent } from '../engine';
 import { overrideParams, parsePipeline, Session } from '../engine';
 import { createRegistry } from '../nodes';
+import { tagPipeline } from '../nodes/containers/pipeline-tag';
 import { probeDuration, progressTime } from '../nodes/media/progress';
 import { toErrorInfo } from './errors';
 import type { NodeProgress, PageApi, PageEvent, PageJob } from './protocol';
@@ -102,7 +103,7 @@ async function runJob(job: PageJob, abort: AbortController): Promise<void> {
     },
   };
   const parsed = parsePipeline(job.pipeline).pipeline;
-  const pipeline = job.overrides ? overrideParams(parsed, job.overrides) : parsed;
+  const pipeline = await tagPipeline(job.overrides ? overrideParams(parsed, job.overrides) : parsed, job.pipeline);
   const session = new Session(pipeline, { registry, host, signal: abort.signal, statsIntervalMs: 0 });
   const states = new Map<string, string>();
   session.on((e: SessionEvent) => {

@@ -257,7 +257,15 @@ export function App(props: { engine: Remote<EngineApi> }) {
   };
 
   // Files.
+  const [offer, setOffer] = createSignal<{ name: string; text: string }>();
   const openFile = async (file: File) => {
+    if (!/\.(ya?ml|json)$/i.test(file.name)) {
+      // A media file: Weft's outputs carry the pipeline that made them.
+      const stored = await engine.pipelineOf(file);
+      if (stored) setOffer({ name: file.name, text: stored });
+      else say(`${file.name} carries no Weft pipeline.`, 'error');
+      return;
+    }
     const text = await file.text();
     try {
       history.commit(fromYaml(text));
@@ -468,7 +476,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
             Open…
             <input
               type="file"
-              accept=".yaml,.yml,.json"
+              aria-label="Open pipeline or media file"
               hidden
               onChange={(e) => e.currentTarget.files?.[0] && void openFile(e.currentTarget.files[0])}
             />
@@ -505,7 +513,35 @@ export function App(props: { engine: Remote<EngineApi> }) {
         <Show when={descriptions()} fallback={<aside class="palette muted">Starting the engine…</aside>}>
           {(list) => <Palette nodes={list()} onAdd={addNode} />}
         </Show>
-        <section class="canvas">
+        <section
+          class="canvas"
+          onDragOver={(e) => e.preventDefault()}
+          onDrop={(e) => {
+            e.preventDefault();
+            const file = e.dataTransfer?.files[0];
+            if (file) void openFile(file);
+          }}
+        >
+          <Show when={offer()}>
+            {(o) => (
+              <div class="offer" role="dialog" aria-label="Open the pipeline of this file">
+                {o().name} was made by Weft.
+                <button
+                  class="primary"
+                  onClick={() => {
+                    const { name, text } = o();
+                    setOffer(undefined);
+                    history.commit(fromYaml(text));
+                    requestAnimationFrame(() => fitView?.());
+                    say(`Opened the pipeline of ${name}`);
+                  }}
+                >
+                  Open its pipeline
+                </button>
+                <button onClick={() => setOffer(undefined)}>Dismiss</button>
+              </div>
+            )}
+          </Show>
           <GraphEditor
             model={model()}
             describe={describe}

@@ -7,6 +7,7 @@ import { expose, transfer } from 'comlink';
 import type { BatchOperation, ByteSink, Issue, NodeDescription, Packet } from '../engine';
 import { compileGraph, parsePipeline, PipelineError, Session } from '../engine';
 import { createRegistry, jobIo } from '../nodes';
+import { readPipelineTag, tagPipeline } from '../nodes/containers/pipeline-tag';
 import { probeDuration, progressTime } from '../nodes/media/progress';
 
 const registry = createRegistry();
@@ -86,6 +87,8 @@ export interface EngineApi {
   applyBatch(operations: BatchOperation[]): string | null;
   /** Changes live params of a node in the running pipeline. */
   tune(node: string, params: Record<string, unknown>): void;
+  /** The pipeline stored in a media file written by Weft, or null. */
+  pipelineOf(file: Blob): Promise<string | null>;
   /** The job inputs (upload fields) and outputs a pipeline uses. */
   io(text: string): ReturnType<typeof jobIo>;
 }
@@ -124,7 +127,8 @@ const api: EngineApi = {
     const abort = new AbortController();
     current = abort;
     const sinks = new Map<string, { sink: BlobSink; type: string }>();
-    const { pipeline } = parsePipeline(text);
+    // Outputs carry the pipeline that made them (muxer comment), so the studio can reopen it.
+    const pipeline = await tagPipeline(parsePipeline(text).pipeline, text);
     const session = new Session(pipeline, {
       registry,
       signal: abort.signal,
@@ -221,6 +225,7 @@ const api: EngineApi = {
   tune(node, params) {
     running?.tuneNode(node, params);
   },
+  pipelineOf: (file) => readPipelineTag(file),
   io(text) {
     return jobIo(parsePipeline(text).pipeline);
   },

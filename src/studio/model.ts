@@ -6,6 +6,7 @@
 import { stringify } from 'yaml';
 import type { BatchOperation, PipelineMode } from '../engine';
 import { parsePipeline } from '../engine';
+import { decodeText, encodeText } from '../nodes/media/text-code';
 
 /** A node on the canvas. */
 export interface EditorNode {
@@ -112,22 +113,10 @@ export function fromYaml(text: string, previous?: GraphModel): GraphModel {
   return { ...laid, nodes: laid.nodes.map((n) => ({ ...n, x: at.get(n.id)?.x ?? n.x, y: at.get(n.id)?.y ?? n.y })) };
 }
 
-/** Encodes pipeline text for a URL fragment: deflate-raw, then base64url. */
-export async function encodeShare(text: string): Promise<string> {
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('deflate-raw'));
-  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-}
-
+/** Encodes pipeline text for a URL fragment. */
+export const encodeShare = encodeText;
 /** Decodes what `encodeShare` made. */
-export async function decodeShare(code: string): Promise<string> {
-  const binary = atob(code.replaceAll('-', '+').replaceAll('_', '/'));
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-  return new Response(stream).text();
-}
+export const decodeShare = decodeText;
 
 /** The engine batch that turns the running graph `before` into `after` (hot reconfigure of a dynamic run). */
 export function diffBatch(before: GraphModel, after: GraphModel): BatchOperation[] {

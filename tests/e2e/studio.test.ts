@@ -22,6 +22,7 @@ let context: BrowserContext;
 let page: Page;
 let out: string;
 const problems: string[] = [];
+let madeByWeft = '';
 
 async function open(url: string): Promise<Page> {
   const p = await context.newPage();
@@ -104,6 +105,7 @@ describe('studio', () => {
     await page.screenshot({ path: `${ARTIFACTS}/studio-editor.png` });
     await page.locator('.monitor').screenshot({ path: `${ARTIFACTS}/studio-monitor.png` });
     const file = await download(page, 'a.output', 'tab.webm');
+    madeByWeft = file;
     const p = await probe(file);
     const video = p.streams.find((s) => s.codec_type === 'video');
     expect(video?.width).toBe(320);
@@ -130,6 +132,14 @@ describe('studio', () => {
     expect(await page.locator('.node[data-node="encoder_2"]').count()).toBe(1);
     await page.keyboard.press('Control+z');
     expect(await nodeCount()).toBe(4);
+  });
+
+  it('a file Weft wrote carries its pipeline: opening it offers to restore the graph', async () => {
+    const yaml = await page.inputValue('textarea[aria-label="Pipeline YAML"]');
+    await page.click('button:has-text("New")');
+    await page.setInputFiles('input[aria-label="Open pipeline or media file"]', madeByWeft);
+    await page.click('.offer button:has-text("Open its pipeline")');
+    await expect.poll(() => page.inputValue('textarea[aria-label="Pipeline YAML"]')).toBe(yaml);
   });
 
   it('a share link opens the same graph in a fresh page', async () => {
