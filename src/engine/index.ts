@@ -23,6 +23,7 @@ export type { CompileResult, Graph, GraphNode } from './graph';
 export { buildGraph, compileGraph, findPin } from './graph';
 export type {
   AnyNodeDefinition,
+  CaptureDevice,
   ByteSink,
   Cardinality,
   InputPinSpec,

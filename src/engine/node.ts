@@ -106,7 +106,20 @@ export interface NodeHost {
   readFile?: (path: string, signal: AbortSignal) => Promise<ReadableStream<Uint8Array>>;
   /** Creates a file by path (`core::file_writer`); the host decides which paths are allowed. */
   writeFile?: (path: string, contentType: string | undefined) => Promise<ByteSink>;
+  /**
+   * Frames from a capture device for the capture source `node` (camera, microphone, screen). The
+   * page asks the user (permission prompt) and bridges the track into the engine; `undefined` when
+   * this host has no such device. The node owns and closes every frame it reads.
+   */
+  openCapture?: (
+    node: string,
+    device: CaptureDevice,
+    signal: AbortSignal,
+  ) => Promise<ReadableStream<VideoFrame | AudioData> | undefined>;
 }
+
+/** Capture devices a host may offer. */
+export type CaptureDevice = 'camera' | 'microphone' | 'screen';
 
 /** A message from a node about itself, delivered as a session event. */
 export interface NodeTelemetry {

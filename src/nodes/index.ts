@@ -24,6 +24,7 @@ import { passthrough } from './core/passthrough';
 import { sink } from './core/sink';
 import { textChunker } from './core/text-chunker';
 import { trim } from './core/trim';
+import { camera, microphone, screen } from './sources/capture';
 import { colorbars } from './video/colorbars';
 import { crop } from './video/crop';
 import { av1Decoder, videoDecoder, vp9Decoder } from './video/decoder';
@@ -74,6 +75,9 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   channels,
   sine,
   silence,
+  camera,
+  microphone,
+  screen,
 ];
 
 /** All node kinds, in palette order. */

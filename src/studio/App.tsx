@@ -3,7 +3,7 @@
  * preview and monitor, the Convert view, share links and "Run on server".
  */
 import type { Remote } from 'comlink';
-import { proxy } from 'comlink';
+import { proxy, transfer } from 'comlink';
 import {
   batch,
   createEffect,
@@ -17,6 +17,8 @@ import {
   Show,
 } from 'solid-js';
 import type { Issue, NodeDescription } from '../engine';
+import type { Captures } from './capture';
+import { openCaptures } from './capture';
 import { ConvertView } from './ConvertView';
 import type { EngineApi, RunEvent } from './engine.worker';
 import { GraphEditor } from './GraphEditor';
@@ -381,12 +383,15 @@ export function App(props: { engine: Remote<EngineApi> }) {
         });
       }
     };
+    let captures: Captures | undefined;
     try {
+      captures = await openCaptures(model());
       const result = await engine.run(
         yaml(),
         inputFiles(),
         model().nodes.map((n) => n.id),
         proxy(onEvent),
+        transfer(captures.streams, Object.values(captures.streams)),
       );
       if (result.state === 'done') {
         setOutputs(
@@ -408,6 +413,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
     } catch (e) {
       say(`Run failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, 'error');
     } finally {
+      captures?.stop();
       runningModel = undefined;
       setRunning(false);
     }

@@ -80,6 +80,8 @@ export interface EngineApi {
     inputs: Record<string, Blob>,
     watch: string[],
     onEvent: (event: RunEvent) => void,
+    /** Capture-device frames per capture node id (opened by the page). */
+    captures?: Record<string, ReadableStream<VideoFrame | AudioData>>,
   ): Promise<RunResult>;
   /** Cancels the current run. */
   cancel(): void;
@@ -122,7 +124,7 @@ const api: EngineApi = {
       throw error;
     }
   },
-  async run(text, inputs, watch, onEvent) {
+  async run(text, inputs, watch, onEvent, captures = {}) {
     current?.abort();
     const abort = new AbortController();
     current = abort;
@@ -135,6 +137,7 @@ const api: EngineApi = {
       statsIntervalMs: 0,
       host: {
         openInput: (name) => Promise.resolve(inputs[name]?.stream()),
+        openCapture: (node) => Promise.resolve(captures[node]),
         openOutput: (name, type) => {
           const sink = new BlobSink();
           sinks.set(name, { sink, type: type ?? 'application/octet-stream' });

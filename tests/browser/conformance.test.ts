@@ -145,6 +145,22 @@ const bytesHost = () => ({
   writeFile: () => Promise.resolve(new MemorySink()),
 });
 
+/** A host whose capture devices yield synthetic frames (camera, screen) or tone chunks (microphone). */
+const captureHost = () => ({
+  openCapture: (_node: string, device: string) =>
+    Promise.resolve(
+      new ReadableStream<VideoFrame | AudioData>({
+        start(controller) {
+          for (const p of device === 'microphone' ? tones(4)() : frames(4)()) {
+            if (p.kind === 'raw_video') controller.enqueue(p.frame);
+            if (p.kind === 'raw_audio') controller.enqueue(p.data);
+          }
+          controller.close();
+        },
+      }),
+    ),
+});
+
 const count = (n: number) => (out: Packet[]) => expect(out).toHaveLength(n);
 const some = (out: Packet[]) => expect(out.length).toBeGreaterThan(0);
 const vp9 = packetsOf('vp09.00.10.08', 'encoded_video');
@@ -239,6 +255,9 @@ const FIXTURES: Record<string, Fixture> = {
     check: count(3),
     badInput: textBad,
   },
+  'video::camera': { params: { frame_count: 3 }, host: captureHost, check: count(3) },
+  'video::screen': { params: { frame_count: 3 }, host: captureHost, check: count(3) },
+  'audio::microphone': { params: { frame_count: 3 }, host: captureHost, check: count(3) },
   'audio::sine': { params: { duration_ms: 100 }, check: count(5) },
   'audio::silence': { params: { duration_ms: 60 }, check: count(3) },
 };

@@ -63,7 +63,11 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   out = await mkdtemp(join(tmpdir(), 'weft-studio-'));
   server = await testServer();
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    // A fake camera and an auto-accepted permission prompt stand in for the user's devices.
+    args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  });
   context = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   page = await open(`${server.url}/`);
@@ -191,6 +195,21 @@ describe('studio', () => {
     await expect.poll(() => page.locator('.toast').textContent()).toContain('running pipeline');
     await page.click('.runbar button:has-text("Stop")');
     await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
+  });
+
+  it('records from the camera (fake device) in the tab', async () => {
+    await page.fill(
+      'textarea[aria-label="Pipeline YAML"]',
+      'mode: oneshot\nnodes:\n  cam: { kind: video::camera, params: { frame_count: 10, width: 320, height: 240 } }\n  enc: { kind: video::encoder, params: { codec: vp8 }, needs: cam }\n  mux: { kind: containers::muxer, params: { format: webm }, needs: { video: enc } }\n  out: { kind: streamkit::http_output, needs: mux }\n',
+    );
+    await expect.poll(nodeCount).toBe(4);
+    await expect.poll(() => page.locator('.yaml .status').textContent()).toContain('valid');
+    await page.click('button:has-text("Run in tab")');
+    await page.waitForSelector('.runbar > a.output', { timeout: 60_000 });
+    const p = await probe(await download(page, '.runbar > a.output', 'camera.webm'));
+    const video = p.streams.find((s) => s.codec_type === 'video');
+    expect(video?.codec_name).toBe('vp8');
+    expect(Number(video?.nb_read_frames)).toBe(10);
   });
 
   it('logged no console errors or warnings', () => {

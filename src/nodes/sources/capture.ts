@@ -1,0 +1,104 @@
+/**
+ * Capture sources: camera, microphone and screen. The page owns the device (permission prompt,
+ * `getUserMedia` / `getDisplayMedia`, `MediaStreamTrackProcessor`, which exists only on the main
+ * thread) and hands the frames to the engine through `NodeHost.openCapture`. Timestamps are
+ * rebased so the first frame is at 0.
+ */
+import { z } from 'zod';
+import type { CaptureDevice, NodeDefinition, PacketType } from '../../engine';
+import { defineNode, micros } from '../../engine';
+import { makeAudioData, readPlanar } from '../media/audio-data';
+
+const params = z.strictObject({
+  /** Stop after this many frames (video) or chunks (audio); 0 runs until the pipeline stops. */
+  frame_count: z.number().int().min(0).default(0),
+  /** Requested capture size and rate (the device may differ); 0 leaves the choice to the device. */
+  width: z.number().int().min(0).max(7680).default(0),
+  height: z.number().int().min(0).max(7680).default(0),
+  fps: z.number().int().min(0).max(240).default(0),
+});
+type Params = z.infer<typeof params>;
+
+/** What a page needs to open the device for a capture node. */
+export function captureConstraints(p: Params): MediaTrackConstraints {
+  return {
+    ...(p.width ? { width: p.width } : {}),
+    ...(p.height ? { height: p.height } : {}),
+    ...(p.fps ? { frameRate: p.fps } : {}),
+  };
+}
+
+function makeCapture(kind: string, device: CaptureDevice, description: string): NodeDefinition<Params> {
+  const video = device !== 'microphone';
+  const type: PacketType = video ? { kind: 'raw_video' } : { kind: 'raw_audio' };
+  return defineNode({
+    kind,
+    version: 1,
+    description,
+    categories: ['sources', video ? 'video' : 'audio'],
+    params,
+    inputs: [],
+    outputs: [{ name: 'out', produces: type, cardinality: 'broadcast' }],
+    create: (ctx) => ({
+      async run(io) {
+        const open = ctx.host.openCapture;
+        const stream = open ? await open(ctx.nodeId, device, io.signal) : undefined;
+        if (!stream) {
+          throw ctx.error(
+            `this host has no ${device}: capture sources run in the studio tab, where the browser asks for permission`,
+          );
+        }
+        const reader = stream.getReader();
+        const stop = () => void reader.cancel('the pipeline stopped').catch(() => undefined);
+        io.signal.addEventListener('abort', stop, { once: true });
+        const out = io.output('out');
+        let origin: number | undefined;
+        let sent = 0;
+        try {
+          while (ctx.params.frame_count === 0 || sent < ctx.params.frame_count) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            origin ??= value.timestamp;
+            const timestamp = micros(value.timestamp - origin);
+            const duration = value.duration === null ? undefined : micros(value.duration);
+            const meta = { timestamp, ...(duration !== undefined ? { duration } : {}) };
+            if (value instanceof VideoFrame) {
+              const frame = new VideoFrame(value, { timestamp });
+              value.close();
+              await out.send({ kind: 'raw_video', frame, meta });
+            } else {
+              // Rebased like the video, so microphone audio starts with the camera at 0.
+              const planar = readPlanar(value);
+              value.close();
+              await out.send({ kind: 'raw_audio', data: makeAudioData({ ...planar, timestamp }), meta });
+            }
+            sent++;
+          }
+        } finally {
+          io.signal.removeEventListener('abort', stop);
+          stop();
+          reader.releaseLock();
+        }
+      },
+    }),
+  });
+}
+
+/** `video::camera`: frames from a camera (`getUserMedia`). */
+export const camera = makeCapture(
+  'video::camera',
+  'camera',
+  'Captures video from a camera (the browser asks for permission).',
+);
+/** `audio::microphone`: audio from a microphone (`getUserMedia`). */
+export const microphone = makeCapture(
+  'audio::microphone',
+  'microphone',
+  'Captures audio from a microphone (the browser asks for permission).',
+);
+/** `video::screen`: frames of a screen, window or tab (`getDisplayMedia`). */
+export const screen = makeCapture(
+  'video::screen',
+  'screen',
+  'Captures a screen, window or tab (the browser asks which one).',
+);
