@@ -8,7 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Issue, NodeRegistry } from '../src/engine';
-import { compileGraph, PACKET_KINDS, parsePipeline, PipelineError } from '../src/engine';
+import { checkPipelineText, PACKET_KINDS } from '../src/engine';
 import type { JobRoutesOptions } from './jobs/routes';
 import { jobRoutes } from './jobs/routes';
 import type { JobQueue } from './jobs/queue';
@@ -88,15 +88,7 @@ export function createApp(options: AppOptions) {
     if (text.length > MAX_PIPELINE_BYTES) {
       return c.json(apiError('too_large', `pipeline documents are limited to ${MAX_PIPELINE_BYTES} bytes`), 413);
     }
-    let issues: Issue[];
-    try {
-      const { pipeline, source } = parsePipeline(text);
-      issues = compileGraph(pipeline, options.registry, { source }).issues;
-    } catch (error) {
-      if (!(error instanceof PipelineError)) throw error;
-      issues = [...error.issues];
-    }
-    const valid = !issues.some((i) => i.severity === 'error');
+    const { valid, issues } = checkPipelineText(text, options.registry);
     return c.json({ valid, issues }, 200 as ContentfulStatusCode);
   });
 

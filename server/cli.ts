@@ -17,7 +17,7 @@ import { DEFAULT_MAX_UPLOAD_BYTES } from './app';
 import { executeJob } from './jobs/execute';
 import { JobStore } from './jobs/store';
 import { fetchUrlInput } from './jobs/url-input';
-import { checkPipeline, parseOverrides } from './pipeline-check';
+import { bindInputs, checkPipeline, parseOverrides } from './pipeline-check';
 import { ProgressBar } from './progress';
 import { createQueue, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_RETENTION_MS, startServer } from './serve';
 import { VERSION } from './version';
@@ -87,6 +87,25 @@ function printIssues(path: string, issues: Parameters<typeof formatIssue>[0][]):
   for (const issue of issues) process.stderr.write(`${basename(path)}:${formatIssue(issue)}\n`);
 }
 
+/**
+ * Reads and checks a pipeline file and binds `-i` / `-o` to its job inputs and outputs. Prints the
+ * problems and returns undefined when the pipeline is invalid; an input that does not fit is a usage error.
+ */
+async function loadJob(file: string | undefined, inputList: string[], outputList: string[]) {
+  const text = await readPipeline(file);
+  const check = checkPipeline(text, createRegistry());
+  if (!check.ok) {
+    printIssues(file ?? '', check.issues);
+    return undefined;
+  }
+  const io = jobIo(check.pipeline);
+  const inputs = bindings(inputList, io.inputs.length === 1 ? io.inputs[0]?.name : undefined, 'input');
+  const outputs = bindings(outputList, io.outputs.length === 1 ? io.outputs[0]?.name : undefined, 'output');
+  const problem = bindInputs(check.pipeline, [...inputs.keys()]);
+  if (problem) fail(`${problem}; bind inputs with -i NAME=PATH`);
+  return { text, io, inputs, outputs };
+}
+
 async function cmdRun(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -100,23 +119,10 @@ async function cmdRun(args: string[]): Promise<number> {
       quiet: { type: 'boolean', short: 'q', default: false },
     },
   });
-  const file = positionals[0];
-  const text = await readPipeline(file);
-  const check = checkPipeline(text, createRegistry());
-  if (!check.ok) {
-    printIssues(file ?? '', check.issues);
-    return EXIT_USAGE;
-  }
-  const io = jobIo(check.pipeline);
-  const inputs = bindings(values.input, io.inputs.length === 1 ? io.inputs[0]?.name : undefined, 'input');
-  const outputs = bindings(values.output, io.outputs.length === 1 ? io.outputs[0]?.name : undefined, 'output');
-  for (const i of io.inputs)
-    if (i.required && !inputs.has(i.name)) fail(`the pipeline needs input '${i.name}': add -i ${i.name}=PATH`);
-  for (const name of inputs.keys()) {
-    if (!io.inputs.some((i) => i.name === name))
-      fail(`the pipeline has no input '${name}' (it reads ${io.inputs.map((i) => i.name).join(', ') || 'none'})`);
-  }
-  for (const o of io.outputs)
+  const job = await loadJob(positionals[0], values.input, values.output);
+  if (!job) return EXIT_USAGE;
+  const { text, inputs, outputs } = job;
+  for (const o of job.io.outputs)
     if (!outputs.has(o.name)) fail(`the pipeline writes output '${o.name}': add -o ${o.name}=PATH`);
   const overrides = parseOverrides(values.set);
   const temp = await mkdtemp(join(tmpdir(), 'weft-run-'));
@@ -275,16 +281,9 @@ async function cmdSubmit(args: string[]): Promise<number> {
       quiet: { type: 'boolean', short: 'q', default: false },
     },
   });
-  const file = positionals[0];
-  const text = await readPipeline(file);
-  const check = checkPipeline(text, createRegistry());
-  if (!check.ok) {
-    printIssues(file ?? '', check.issues);
-    return EXIT_USAGE;
-  }
-  const io = jobIo(check.pipeline);
-  const inputs = bindings(values.input, io.inputs.length === 1 ? io.inputs[0]?.name : undefined, 'input');
-  const outputs = bindings(values.output, io.outputs.length === 1 ? io.outputs[0]?.name : undefined, 'output');
+  const job = await loadJob(positionals[0], values.input, values.output);
+  if (!job) return EXIT_USAGE;
+  const { text, inputs, outputs } = job;
   const base = values.server.replace(/\/$/, '');
   const headers: Record<string, string> = values.token ? { authorization: `Bearer ${values.token}` } : {};
   const form = new FormData();

@@ -3,7 +3,7 @@
  * `/process` and `weft run` share, so each reports problems the same way.
  */
 import type { Issue, NodeRegistry, Pipeline } from '../src/engine';
-import { compileGraph, formatIssue, parsePipeline, PipelineError } from '../src/engine';
+import { checkPipelineText, formatIssue } from '../src/engine';
 import { jobIo } from '../src/nodes';
 
 /** A pipeline that parsed and compiled, or every problem found. */
@@ -11,15 +11,8 @@ export type CheckResult = { ok: true; pipeline: Pipeline; issues: Issue[] } | { 
 
 /** Parses and compiles `text` against `registry`. */
 export function checkPipeline(text: string, registry: NodeRegistry): CheckResult {
-  try {
-    const { pipeline, source } = parsePipeline(text);
-    const issues = compileGraph(pipeline, registry, { source }).issues;
-    if (issues.some((i) => i.severity === 'error')) return { ok: false, issues };
-    return { ok: true, pipeline, issues };
-  } catch (error) {
-    if (!(error instanceof PipelineError)) throw error;
-    return { ok: false, issues: [...error.issues] };
-  }
+  const { pipeline, issues, valid } = checkPipelineText(text, registry);
+  return pipeline && valid ? { ok: true, pipeline, issues } : { ok: false, issues };
 }
 
 /** The API error for a failed check: the first problem's node/pin/param, every problem listed. */

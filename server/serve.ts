@@ -55,7 +55,9 @@ export interface RunningServer {
 export async function createQueue(redisUrl: string | undefined): Promise<JobQueue> {
   if (!redisUrl) return new EmbeddedQueue();
   const { RedisQueue } = await import('./jobs/redis-queue');
-  return new RedisQueue(redisUrl);
+  const queue = new RedisQueue(redisUrl);
+  await queue.ready(); // events of jobs started meanwhile by other workers are not missed
+  return queue;
 }
 
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {

@@ -17,7 +17,7 @@ import { SAFE_NAME } from './store';
 /** How often a running job's progress is written to its record. */
 const PROGRESS_SAVE_MS = 1_000;
 
-/** Content types by output extension guess, for downloads when the pipeline declares none. */
+/** Content type of an output whose pipeline declares none. */
 const FALLBACK_TYPE = 'application/octet-stream';
 
 export interface ExecuteOptions {

@@ -85,7 +85,7 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
   async function accept(c: Context) {
     const type = c.req.header('content-type') ?? '';
     let text: string;
-    let files: [string, File][] = [];
+    const files: [string, File][] = [];
     let urls: [string, string][] = [];
     let webhook: string | undefined;
     let sets: string[] = [];
@@ -118,7 +118,6 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
       urls = Object.entries(parsed.data.inputs);
       webhook = parsed.data.webhook;
       sets = parsed.data.set;
-      files = [];
     } else {
       return {
         response: apiError(
@@ -306,10 +305,9 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
       await options.pool.run({
         pipeline: accepted.text,
         inputs,
-        openOutput: (name, contentType) => {
+        openOutput: (_name, contentType) => {
           if (output) throw new Error('/api/v1/process returns one output; the pipeline has several http_output nodes');
           output = { path: join(dir, 'out'), type: contentType ?? 'application/octet-stream' };
-          void name;
           return fileSink(output.path);
         },
         ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),

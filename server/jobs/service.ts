@@ -16,9 +16,14 @@ export const WEBHOOK_FIRST_DELAY_MS = 1_000;
 const RETENTION_SWEEP_MS = 60_000;
 
 /** What subscribers of a job see. */
-export type JobEvent =
-  | { event: 'state'; data: JobRecord }
-  | { event: 'progress'; data: { fraction: number | null; media_time_us: number; nodes?: unknown } };
+/** Progress as handlers publish it (see `executeJob`). */
+export interface JobProgressEvent {
+  fraction: number | null;
+  media_time_us: number;
+  nodes?: unknown;
+}
+
+export type JobEvent = { event: 'state'; data: JobRecord } | { event: 'progress'; data: JobProgressEvent };
 
 export interface ServiceOptions {
   store: JobStore;
@@ -142,10 +147,7 @@ export class JobService {
 
   async #onQueueEvent(event: QueueEvent): Promise<void> {
     if (event.type === 'progress') {
-      this.#publish(event.id, {
-        event: 'progress',
-        data: event.data as JobEvent['data'] & { media_time_us: number; fraction: number | null },
-      });
+      this.#publish(event.id, { event: 'progress', data: event.data as JobProgressEvent });
       return;
     }
     // The record changed (possibly in another process): re-read it and tell subscribers.

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Issue } from './errors';
 import { PipelineError } from './errors';
 import type { Connection, Pipeline, PipelineMode, SourceMap } from './format';
-import { NO_SOURCE } from './format';
+import { NO_SOURCE, parsePipeline } from './format';
 import type { AnyNodeDefinition, InputPinSpec, OutputPinSpec } from './node';
 import { resolvePins } from './node';
 import type { PacketType } from './packets';
@@ -477,4 +477,24 @@ export function buildGraph(pipeline: Pipeline, registry: NodeRegistry, options: 
   const { graph, issues } = compileGraph(pipeline, registry, options);
   if (!graph) throw new PipelineError(issues);
   return graph;
+}
+
+/** What checking pipeline text found: the pipeline when it parsed, every problem, and the verdict. */
+export interface TextCheck {
+  pipeline: Pipeline | undefined;
+  issues: Issue[];
+  /** No problem of severity `error`. */
+  valid: boolean;
+}
+
+/** Parses and compiles pipeline text (YAML or JSON), collecting every problem with its position. */
+export function checkPipelineText(text: string, registry: NodeRegistry): TextCheck {
+  try {
+    const { pipeline, source } = parsePipeline(text);
+    const { issues } = compileGraph(pipeline, registry, { source });
+    return { pipeline, issues, valid: !issues.some((i) => i.severity === 'error') };
+  } catch (error) {
+    if (!(error instanceof PipelineError)) throw error;
+    return { pipeline: undefined, issues: [...error.issues], valid: false };
+  }
 }

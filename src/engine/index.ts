@@ -19,8 +19,8 @@ export {
   splitSource,
   validateDocument,
 } from './format';
-export type { CompileResult, Graph, GraphNode } from './graph';
-export { buildGraph, compileGraph, findPin } from './graph';
+export type { CompileResult, Graph, GraphNode, TextCheck } from './graph';
+export { buildGraph, checkPipelineText, compileGraph, findPin } from './graph';
 export type {
   AnyNodeDefinition,
   CaptureDevice,

@@ -304,7 +304,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
   const [status, setStatus] = createSignal<Record<string, { state: string; error?: string }>>({});
   const [outputs, setOutputs] = createSignal<{ name: string; url: string; file: string; bytes: number }[]>([]);
   const [inputFiles, setInputFiles] = createSignal<Record<string, File>>({});
-  const [ioNames] = createResource(yaml, (text) => engine.io(text).catch(() => ({ inputs: [], outputs: [] })));
+  const ioNames = () => validation()?.io;
   const [frame, setFrame] = createSignal<ImageBitmap>();
   const [level, setLevel] = createSignal<number>();
   const [series, setSeries] = createSignal<Record<string, NodeSeries>>({});

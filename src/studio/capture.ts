@@ -4,6 +4,7 @@
  * is transferred to the engine Worker.
  */
 import type { CaptureDevice } from '../engine';
+import { CAPTURE_DEVICES, captureConstraints } from '../nodes/sources/capture';
 import type { GraphModel } from './model';
 
 /** The part of `MediaStreamTrackProcessor` the studio uses (not yet in TypeScript's DOM types). */
@@ -11,27 +12,10 @@ declare const MediaStreamTrackProcessor: new (init: { track: MediaStreamTrack })
   readable: ReadableStream<VideoFrame | AudioData>;
 };
 
-const DEVICES: Record<string, CaptureDevice> = {
-  'video::camera': 'camera',
-  'audio::microphone': 'microphone',
-  'video::screen': 'screen',
-};
-
 /** Open devices: streams per node id, and a function that releases them. */
 export interface Captures {
   streams: Record<string, ReadableStream<VideoFrame | AudioData>>;
   stop(): void;
-}
-
-function constraints(params: Record<string, unknown>): MediaTrackConstraints {
-  const n = (key: string) => {
-    const value = params[key];
-    return typeof value === 'number' && value > 0 ? value : undefined;
-  };
-  const width = n('width');
-  const height = n('height');
-  const fps = n('fps');
-  return { ...(width ? { width } : {}), ...(height ? { height } : {}), ...(fps ? { frameRate: fps } : {}) };
 }
 
 /** Opens a device for every capture node in `model` (each prompts the user as the browser decides). */
@@ -41,13 +25,13 @@ export async function openCaptures(model: GraphModel): Promise<Captures> {
   const stop = () => tracks.forEach((t) => t.stop());
   try {
     for (const node of model.nodes) {
-      const device = DEVICES[node.kind];
+      const device = (CAPTURE_DEVICES as Record<string, CaptureDevice | undefined>)[node.kind];
       if (!device) continue;
       const media =
         device === 'screen'
-          ? await navigator.mediaDevices.getDisplayMedia({ video: constraints(node.params) })
+          ? await navigator.mediaDevices.getDisplayMedia({ video: captureConstraints(node.params) })
           : await navigator.mediaDevices.getUserMedia(
-              device === 'camera' ? { video: constraints(node.params) } : { audio: true },
+              device === 'camera' ? { video: captureConstraints(node.params) } : { audio: true },
             );
       const track = device === 'microphone' ? media.getAudioTracks()[0] : media.getVideoTracks()[0];
       if (!track) throw new Error(`the ${device} gave no track`);

@@ -5,12 +5,16 @@
  */
 import { expose, transfer } from 'comlink';
 import type { BatchOperation, ByteSink, Issue, NodeDescription, Packet } from '../engine';
-import { compileGraph, parsePipeline, PipelineError, Session } from '../engine';
+import { checkPipelineText, parsePipeline, Session } from '../engine';
 import { createRegistry, jobIo } from '../nodes';
 import { readPipelineTag, tagPipeline } from '../nodes/containers/pipeline-tag';
 import { probeDuration, progressTime } from '../nodes/media/progress';
 
 const registry = createRegistry();
+
+type JobIo = ReturnType<typeof jobIo>;
+/** The job inputs/outputs of text that is not a pipeline (yet). */
+const NO_IO: JobIo = { inputs: [], outputs: [] };
 
 /** How often a run reports per-node stats to the page. */
 const STATS_INTERVAL_MS = 250;
@@ -72,8 +76,8 @@ let running: Session | undefined;
 export interface EngineApi {
   /** Every node kind, for the palette. */
   describeNodes(): NodeDescription[];
-  /** Parses and validates pipeline text; every problem with its position. */
-  validate(text: string): { valid: boolean; issues: Issue[]; nodes: string[] };
+  /** Parses and validates pipeline text: every problem with its position, and the job inputs/outputs it uses. */
+  validate(text: string): { valid: boolean; issues: Issue[]; nodes: string[]; io: JobIo };
   /** Runs a pipeline here; `watch` names the nodes whose output is previewed (video) or metered (audio). */
   run(
     text: string,
@@ -91,8 +95,6 @@ export interface EngineApi {
   tune(node: string, params: Record<string, unknown>): void;
   /** The pipeline stored in a media file written by Weft, or null. */
   pipelineOf(file: Blob): Promise<string | null>;
-  /** The job inputs (upload fields) and outputs a pipeline uses. */
-  io(text: string): ReturnType<typeof jobIo>;
 }
 
 /** Makes a small preview bitmap of a frame (the frame stays owned by the caller). */
@@ -115,14 +117,8 @@ function rmsOf(data: AudioData): number {
 const api: EngineApi = {
   describeNodes: () => registry.describeAll(),
   validate(text) {
-    try {
-      const { pipeline, source } = parsePipeline(text);
-      const { issues } = compileGraph(pipeline, registry, { source });
-      return { valid: !issues.some((i) => i.severity === 'error'), issues, nodes: Object.keys(pipeline.nodes) };
-    } catch (error) {
-      if (error instanceof PipelineError) return { valid: false, issues: [...error.issues], nodes: [] };
-      throw error;
-    }
+    const { pipeline, issues, valid } = checkPipelineText(text, registry);
+    return { valid, issues, nodes: Object.keys(pipeline?.nodes ?? {}), io: pipeline ? jobIo(pipeline) : NO_IO };
   },
   async run(text, inputs, watch, onEvent, captures = {}) {
     current?.abort();
@@ -229,9 +225,6 @@ const api: EngineApi = {
     running?.tuneNode(node, params);
   },
   pipelineOf: (file) => readPipelineTag(file),
-  io(text) {
-    return jobIo(parsePipeline(text).pipeline);
-  },
 };
 
 expose(api);

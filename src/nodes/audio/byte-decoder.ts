@@ -27,7 +27,6 @@ function makeByteDecoder(kind: string, format: InputFormat, label: string): Node
       return {
         async run(io) {
           const blob = await collect(ctx, io);
-          if (blob.size === 0) throw ctx.error('the input is empty (0 bytes)', { pin: 'in' });
           input = new Input({ source: new BlobSource(blob), formats: [format] });
           const out = io.output('out');
           let sent = 0;

@@ -11,7 +11,7 @@ type Params = z.infer<typeof params>;
 /** Formats mediabunny reads, for error messages. */
 const READABLE = 'MP4/MOV, WebM/MKV, Ogg, WAV, MP3, ADTS/AAC, FLAC or MPEG-TS';
 
-/** Gathers the incoming bytes into a Blob, for random access by the container reader. */
+/** Gathers the incoming bytes into a Blob, for random access by the container reader; refuses empty input. */
 export async function collect<P>(ctx: NodeContext<P>, io: NodeIO): Promise<Blob> {
   const parts: Uint8Array<ArrayBuffer>[] = [];
   let type: string | undefined;
@@ -23,7 +23,9 @@ export async function collect<P>(ctx: NodeContext<P>, io: NodeIO): Promise<Blob>
     type ??= packet.content_type;
     parts.push(new Uint8Array(packet.data));
   }
-  return new Blob(parts, type ? { type } : {});
+  const blob = new Blob(parts, type ? { type } : {});
+  if (blob.size === 0) throw ctx.error('the input is empty (0 bytes)', { pin: 'in' });
+  return blob;
 }
 
 async function pump(
@@ -102,7 +104,6 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
       return {
         async run(io) {
           const blob = await collect(ctx, io);
-          if (blob.size === 0) throw ctx.error('the input is empty (0 bytes)', { pin: 'in' });
           input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
           let tracks: { video: InputVideoTrack | null; audio: InputAudioTrack | null };
           try {

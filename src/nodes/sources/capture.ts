@@ -19,16 +19,27 @@ const params = z.strictObject({
 });
 type Params = z.infer<typeof params>;
 
-/** What a page needs to open the device for a capture node. */
-export function captureConstraints(p: Params): MediaTrackConstraints {
-  return {
-    ...(p.width ? { width: p.width } : {}),
-    ...(p.height ? { height: p.height } : {}),
-    ...(p.fps ? { frameRate: p.fps } : {}),
+/** The device constraints a page asks for, from a capture node's params (as written in the pipeline). */
+export function captureConstraints(params: Record<string, unknown>): MediaTrackConstraints {
+  const positive = (key: string) => {
+    const value = params[key];
+    return typeof value === 'number' && value > 0 ? value : undefined;
   };
+  const width = positive('width');
+  const height = positive('height');
+  const fps = positive('fps');
+  return { ...(width ? { width } : {}), ...(height ? { height } : {}), ...(fps ? { frameRate: fps } : {}) };
 }
 
-function makeCapture(kind: string, device: CaptureDevice, description: string): NodeDefinition<Params> {
+/** Which device each capture kind reads. */
+export const CAPTURE_DEVICES = {
+  'video::camera': 'camera',
+  'audio::microphone': 'microphone',
+  'video::screen': 'screen',
+} as const satisfies Record<string, CaptureDevice>;
+
+function makeCapture(kind: keyof typeof CAPTURE_DEVICES, description: string): NodeDefinition<Params> {
+  const device = CAPTURE_DEVICES[kind];
   const video = device !== 'microphone';
   const type: PacketType = video ? { kind: 'raw_video' } : { kind: 'raw_audio' };
   return defineNode({
@@ -85,20 +96,11 @@ function makeCapture(kind: string, device: CaptureDevice, description: string): 
 }
 
 /** `video::camera`: frames from a camera (`getUserMedia`). */
-export const camera = makeCapture(
-  'video::camera',
-  'camera',
-  'Captures video from a camera (the browser asks for permission).',
-);
+export const camera = makeCapture('video::camera', 'Captures video from a camera (the browser asks for permission).');
 /** `audio::microphone`: audio from a microphone (`getUserMedia`). */
 export const microphone = makeCapture(
   'audio::microphone',
-  'microphone',
   'Captures audio from a microphone (the browser asks for permission).',
 );
 /** `video::screen`: frames of a screen, window or tab (`getDisplayMedia`). */
-export const screen = makeCapture(
-  'video::screen',
-  'screen',
-  'Captures a screen, window or tab (the browser asks which one).',
-);
+export const screen = makeCapture('video::screen', 'Captures a screen, window or tab (the browser asks which one).');
