@@ -30,6 +30,7 @@ import { crop } from './video/crop';
 import { av1Decoder, videoDecoder, vp9Decoder } from './video/decoder';
 import { av1Encoder, openh264Encoder, videoEncoder, vp9Encoder } from './video/encoder';
 import { fps } from './video/fps';
+import { pixelConvert } from './video/pixel-convert';
 import { scale } from './video/scale';
 
 /** Kinds that need no media APIs (they run anywhere, Node included). */
@@ -60,6 +61,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   scale,
   crop,
   fps,
+  pixelConvert,
   trim,
   colorbars,
   audioDecoder,

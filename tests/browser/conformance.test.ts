@@ -223,6 +223,13 @@ const FIXTURES: Record<string, Fixture> = {
     check: count(4),
     badInput: textBad,
   },
+  'video::pixel_convert': {
+    params: { output_format: 'i420' },
+    inputType: video,
+    input: frames(4),
+    check: count(4),
+    badInput: textBad,
+  },
   'core::trim': {
     params: { start_ms: 40, end_ms: 120 },
     inputType: video,

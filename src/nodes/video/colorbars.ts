@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Micros } from '../../engine';
 import { defineNode, micros } from '../../engine';
+import { PixelConverter } from '../media/pixel-formats';
+import { PIXEL_FORMATS } from './pixel-convert';
 
 const params = z.strictObject({
   width: z.number().int().min(16).max(7680).default(640),
@@ -8,8 +10,11 @@ const params = z.strictObject({
   fps: z.number().int().min(1).max(240).default(30),
   /** 0: endless, paced in real time; N: N frames as fast as downstream takes them. */
   frame_count: z.number().int().min(0).default(0),
-  /** Accepted for StreamKit compatibility; frames are RGBA canvas frames, which every Weft encoder takes. */
-  pixel_format: z.string().default('nv12'),
+  /** Layout of the frames: nv12, i420 or rgba8 (StreamKit's names, any case; `rgba` too). */
+  pixel_format: z
+    .string()
+    .default('nv12')
+    .refine((v) => v.toLowerCase() in FORMAT_NAMES, { message: 'expected nv12, i420 or rgba8' }),
   /** Draw the frame's timestamp. */
   draw_time: z.boolean().default(false),
   draw_time_use_pts: z.boolean().default(false),
@@ -20,6 +25,13 @@ const params = z.strictObject({
   /** A moving square, so encoders see motion (Weft). */
   motion: z.boolean().default(true),
 });
+
+const FORMAT_NAMES: Record<string, keyof typeof PIXEL_FORMATS> = {
+  nv12: 'nv12',
+  i420: 'i420',
+  rgba8: 'rgba8',
+  rgba: 'rgba8',
+};
 
 /** SMPTE 75% colour bars, left to right. */
 const BARS = ['#c0c0c0', '#c0c000', '#00c0c0', '#00c000', '#c000c0', '#c00000', '#0000c0'];
@@ -34,9 +46,12 @@ export const colorbars = defineNode({
   params,
   inputs: [],
   outputs: [{ name: 'out', produces: { kind: 'raw_video' }, cardinality: 'broadcast' }],
-  negotiate: ({ params: p }) => new Map([['out', { kind: 'raw_video', width: p.width, height: p.height }]]),
+  negotiate: ({ params: p }) =>
+    new Map([['out', { kind: 'raw_video', width: p.width, height: p.height, pixel_format: formatOf(p.pixel_format) }]]),
   create(ctx) {
     const p = ctx.params;
+    const format = formatOf(p.pixel_format);
+    const converter = new PixelConverter();
     const canvas = new OffscreenCanvas(p.width, p.height);
     const g = canvas.getContext('2d', { alpha: false });
     const frameUs = 1_000_000 / p.fps;
@@ -76,7 +91,13 @@ export const colorbars = defineNode({
             if (wait > 0) await ctx.clock.sleep(micros(wait), io.signal);
           }
           draw(n, timestamp);
-          const frame = new VideoFrame(canvas, { timestamp, duration: Math.round(frameUs) });
+          const drawn = new VideoFrame(canvas, { timestamp, duration: Math.round(frameUs) });
+          let frame: VideoFrame;
+          try {
+            frame = await converter.convert(drawn, format);
+          } finally {
+            drawn.close();
+          }
           await out.send({
             kind: 'raw_video',
             frame,
@@ -84,6 +105,14 @@ export const colorbars = defineNode({
           });
         }
       },
+      close() {
+        converter.close();
+      },
     };
   },
 });
+
+/** The WebCodecs layout for a `pixel_format` value. */
+function formatOf(name: string): 'NV12' | 'I420' | 'RGBA' {
+  return PIXEL_FORMATS[FORMAT_NAMES[name.toLowerCase()] ?? 'nv12'];
+}
