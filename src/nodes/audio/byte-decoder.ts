@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { NodeDefinition } from '../../engine';
 import { defineNode, micros } from '../../engine';
 import { collect } from '../containers/demuxer';
-import { trimBeforeZero } from './decoder';
+import { readMp3Gapless } from '../media/mp3-gapless';
+import { trimToWindow } from './decoder';
 
 const params = z.strictObject({});
 
@@ -38,10 +39,15 @@ function makeByteDecoder(kind: string, format: InputFormat, label: string): Node
                 pin: 'in',
               });
             }
+            // MP3: the LAME tag's encoder delay and padding are cut (gapless), as ffmpeg does.
+            const gapless = format === MP3 ? await readMp3Gapless(blob) : undefined;
+            const shift = gapless ? (gapless.skip * 1_000_000) / gapless.sampleRate : 0;
+            const end = gapless?.valid !== undefined ? (gapless.valid * 1_000_000) / gapless.sampleRate : Infinity;
             for await (const sample of new AudioSampleSink(track).samples()) {
               let data: AudioData | undefined;
               try {
-                data = trimBeforeZero(sample.toAudioData());
+                if (shift) sample.setTimestamp(sample.timestamp - shift / 1_000_000);
+                data = trimToWindow(sample.toAudioData(), end);
               } finally {
                 sample.close();
               }

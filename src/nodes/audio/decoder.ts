@@ -8,19 +8,29 @@ import { CodecOutputs, codecEnding, codecError, codecOf, drainQueue, finish } fr
 const params = z.strictObject({});
 
 /**
- * Drops the samples before time zero (encoder priming that the container marks with negative
- * timestamps, e.g. AAC in MP4), so that the audio starts with the video. Takes ownership of `data`.
+ * Keeps the samples of `data` inside [0, `end`) µs: drops encoder priming that the container marks
+ * with negative timestamps (AAC in MP4, MP3's LAME delay) so the audio starts with the video, and
+ * padding past a stream's declared end. Takes ownership of `data`.
  */
-export function trimBeforeZero(data: AudioData): AudioData | undefined {
-  if (data.timestamp >= 0) return data;
-  const skip = Math.round((-data.timestamp * data.sampleRate) / 1_000_000);
-  if (skip >= data.numberOfFrames) {
+export function trimToWindow(data: AudioData, end = Infinity): AudioData | undefined {
+  const rate = data.sampleRate;
+  const skip = data.timestamp < 0 ? Math.round((-data.timestamp * rate) / 1_000_000) : 0;
+  const keep =
+    end === Infinity
+      ? data.numberOfFrames
+      : Math.min(data.numberOfFrames, Math.round(((end - data.timestamp) * rate) / 1_000_000));
+  if (skip === 0 && keep === data.numberOfFrames) return data;
+  if (skip >= keep) {
     data.close();
     return undefined;
   }
   const audio = readPlanar(data);
   data.close();
-  return makeAudioData({ ...audio, channels: audio.channels.map((p) => p.subarray(skip)), timestamp: micros(0) });
+  return makeAudioData({
+    ...audio,
+    channels: audio.channels.map((p) => p.subarray(skip, keep)),
+    timestamp: micros(Math.max(0, data.timestamp)),
+  });
 }
 
 function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): NodeDefinition<z.infer<typeof params>> {
@@ -43,6 +53,8 @@ function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): Node
       let decoder: AudioDecoder | undefined;
       let codecView: CodecLike | undefined;
       let configured: AudioDecoderConfig | undefined;
+      // A packet may declare a shorter duration than its chunk (MP3 padding): output stops there.
+      let end = Infinity;
       return {
         async run(io) {
           for await (const packet of io.input('in')) {
@@ -61,7 +73,7 @@ function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): Node
                 if (decoder) await finish(codecView, outputs, io, 'out');
                 decoder ??= new AudioDecoder({
                   output: (decoded) => {
-                    const data = trimBeforeZero(decoded);
+                    const data = trimToWindow(decoded, end);
                     if (data) {
                       outputs.push({
                         kind: 'raw_audio',
@@ -80,6 +92,10 @@ function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): Node
                 throw ctx.error('the first packet carries no decoder config; connect a demuxer or encoder output', {
                   pin: 'in',
                 });
+              const chunkEnd = packet.chunk.timestamp + (packet.chunk.duration ?? 0);
+              const declaredEnd =
+                (packet.meta.timestamp ?? packet.chunk.timestamp) + (packet.meta.duration ?? Infinity);
+              if (declaredEnd < chunkEnd - 1) end = Math.min(end, declaredEnd);
               decoder.decode(packet.chunk);
             } finally {
               closePacket(packet);

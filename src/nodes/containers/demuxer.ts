@@ -1,9 +1,11 @@
 import type { InputAudioTrack, InputTrack, InputVideoTrack } from 'mediabunny';
-import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, UnsupportedInputFormatError } from 'mediabunny';
+import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, MP3, UnsupportedInputFormatError } from 'mediabunny';
 import { z } from 'zod';
 import type { NodeContext, NodeDefinition, NodeIO, Packet } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import { fromMediabunnyAudio, fromMediabunnyVideo } from '../media/codecs';
+import type { Mp3Gapless } from '../media/mp3-gapless';
+import { readMp3Gapless } from '../media/mp3-gapless';
 
 const params = z.strictObject({});
 type Params = z.infer<typeof params>;
@@ -33,6 +35,7 @@ async function pump(
   io: NodeIO,
   pin: string,
   track: InputVideoTrack | InputAudioTrack,
+  gapless: Mp3Gapless | undefined,
 ): Promise<void> {
   const out = io.output(pin);
   const video = track.isVideoTrack();
@@ -43,12 +46,20 @@ async function pump(
   }
   const rotation = track.isVideoTrack() ? await track.getRotation() : 0;
   const sink = new EncodedPacketSink(track);
+  // MP3 gapless: timestamps move back by the encoder + decoder delay (the decoder drops what falls
+  // before zero) and the packets past the real end declare a shorter duration (the decoder cuts there).
+  const shift = gapless ? gapless.skip / gapless.sampleRate : 0;
+  const end = gapless?.valid !== undefined ? micros((gapless.valid * 1_000_000) / gapless.sampleRate) : undefined;
   let sequence = 0;
-  for await (const p of sink.packets()) {
+  for await (const original of sink.packets()) {
     io.signal.throwIfAborted();
+    const p = shift ? original.clone({ timestamp: original.timestamp - shift }) : original;
+    const timestamp = micros(p.microsecondTimestamp);
     const meta = {
-      timestamp: micros(p.microsecondTimestamp),
-      duration: micros(p.microsecondDuration),
+      timestamp,
+      duration: micros(
+        end !== undefined ? Math.max(0, Math.min(p.microsecondDuration, end - timestamp)) : p.microsecondDuration,
+      ),
       keyframe: p.type === 'key',
       sequence: sequence++,
       ...(rotation ? { rotation } : {}),
@@ -129,6 +140,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
               { pin: 'in' },
             );
           }
+          const gapless = (await input.getFormat()) === MP3 ? await readMp3Gapless(blob) : undefined;
           const jobs: Promise<void>[] = [];
           for (const pin of wanted) {
             const track: InputTrack | null = tracks[PIN_TRACK[pin] ?? 'audio'];
@@ -147,7 +159,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
                 : undefined;
             if (!supported) throw ctx.error(`track ${track.id} uses a codec Weft cannot process`, { pin });
             jobs.push(
-              pump(ctx, io, pin, track as InputVideoTrack | InputAudioTrack).catch((cause: unknown) => {
+              pump(ctx, io, pin, track as InputVideoTrack | InputAudioTrack, gapless).catch((cause: unknown) => {
                 if (io.signal.aborted) throw cause;
                 throw cause instanceof Error && cause.name === 'NodeError'
                   ? cause
