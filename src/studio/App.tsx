@@ -338,6 +338,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
     batch(() => {
       setRunning(true);
       setStatus({});
+      for (const o of outputs()) URL.revokeObjectURL(o.url);
       setOutputs([]);
       setSeries({});
       setFrame(undefined);

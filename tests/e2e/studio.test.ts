@@ -212,6 +212,44 @@ describe('studio', () => {
     expect(Number(video?.nb_read_frames)).toBe(10);
   });
 
+  it('records the microphone (fake device) to Ogg/Opus and the screen to WebM in the tab', async () => {
+    const record = async (yaml: string, source: string, name: string) => {
+      await page.fill('textarea[aria-label="Pipeline YAML"]', yaml);
+      // The graph shows this YAML (not the last one) once its source node is drawn.
+      await page.waitForSelector(`.node[data-node="${source}"]`);
+      await expect.poll(nodeCount).toBe(4);
+      await expect.poll(() => page.locator('.yaml .status').textContent()).toContain('valid');
+      // Wait for this run's output link, not the previous run's.
+      const previous = await page.evaluate(() => document.querySelector('.runbar > a.output')?.getAttribute('href'));
+      await page.click('button:has-text("Run in tab")');
+      await page.waitForFunction(
+        (prev) => {
+          const href = document.querySelector('.runbar > a.output')?.getAttribute('href');
+          return href && href !== prev;
+        },
+        previous,
+        { timeout: 60_000 },
+      );
+      return probe(await download(page, '.runbar > a.output', name));
+    };
+    const mic = await record(
+      'mode: oneshot\nnodes:\n  mic: { kind: audio::microphone, params: { frame_count: 50 } }\n  enc: { kind: audio::opus::encoder, needs: mic }\n  mux: { kind: containers::ogg::muxer, needs: enc }\n  out: { kind: streamkit::http_output, needs: mux }\n',
+      'mic',
+      'microphone.ogg',
+    );
+    const audio = mic.streams.find((s) => s.codec_type === 'audio');
+    expect(audio?.codec_name).toBe('opus');
+    expect(Number(mic.format.duration)).toBeGreaterThan(0.2);
+    const screen = await record(
+      'mode: oneshot\nnodes:\n  scr: { kind: video::screen, params: { frame_count: 5 } }\n  enc: { kind: video::encoder, params: { codec: vp8 }, needs: scr }\n  mux: { kind: containers::muxer, params: { format: webm }, needs: { video: enc } }\n  out: { kind: streamkit::http_output, needs: mux }\n',
+      'scr',
+      'screen.webm',
+    );
+    const video = screen.streams.find((s) => s.codec_type === 'video');
+    expect(video?.codec_name).toBe('vp8');
+    expect(Number(video?.nb_read_frames)).toBe(5);
+  });
+
   it('logged no console errors or warnings', () => {
     expect(problems).toEqual([]);
   });
