@@ -130,7 +130,13 @@ function timeFfmpeg(c: Case): number {
 
 async function main(): Promise<void> {
   makeClip();
-  const server = await createServer({ root: resolve('.'), logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
+  const server = await createServer({
+    root: resolve('.'),
+    logLevel: 'error',
+    server: { port: 0, host: '127.0.0.1' },
+    // Scan only the bench page for dependencies (not the studio), so nothing reloads mid-run.
+    optimizeDeps: { entries: ['bench/page.html'] },
+  });
   await server.listen();
   const address = server.httpServer?.address();
   const port = typeof address === 'object' && address ? address.port : 0;
