@@ -12,6 +12,13 @@ import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium.js';
 const DIR = resolve('.weft/bench');
 const CLIP = resolve(DIR, 'clip-1080p-10s.mp4');
 const FRAMES = 300;
+/** Runs per tool and case; medians are compared. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
 
 function makeClip(): void {
   if (existsSync(CLIP)) return;
@@ -147,27 +154,39 @@ async function main(): Promise<void> {
     await page.waitForFunction(() => 'weftBench' in window);
     console.log(`input: ${CLIP} (${(statSync(CLIP).size / 1e6).toFixed(1)} MB, ${FRAMES} frames)`);
     for (const c of CASES) {
-      const weft = await page.evaluate(
-        ([text, url]) =>
-          (
-            window as unknown as {
-              weftBench: (
-                t: string,
-                u: string,
-              ) => Promise<{ state: string; error?: string; seconds: number; bytes: number }>;
-            }
-          ).weftBench(text, url),
-        [c.pipeline, `/@fs${CLIP}`] as const,
-      );
-      if (weft.state !== 'done') throw new Error(`Weft run failed: ${weft.error ?? weft.state}`);
-      const ff = timeFfmpeg(c);
-      const weftFps = FRAMES / weft.seconds;
-      const ffFps = FRAMES / ff;
+      // Both tools run the case RUNS times; the medians are compared (the first run in a fresh page
+      // also pays for loading the codecs, which a warm worker does not).
+      const weftSeconds: number[] = [];
+      const ffSeconds: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < RUNS; i++) {
+        const weft = await page.evaluate(
+          ([text, url]) =>
+            (
+              window as unknown as {
+                weftBench: (
+                  t: string,
+                  u: string,
+                ) => Promise<{ state: string; error?: string; seconds: number; bytes: number }>;
+              }
+            ).weftBench(text, url),
+          [c.pipeline, `/@fs${CLIP}`] as const,
+        );
+        if (weft.state !== 'done') throw new Error(`Weft run failed: ${weft.error ?? weft.state}`);
+        weftSeconds.push(weft.seconds);
+        bytes = weft.bytes;
+        ffSeconds.push(timeFfmpeg(c));
+      }
+      const weftFps = FRAMES / median(weftSeconds);
+      const ffFps = FRAMES / median(ffSeconds);
+      const runs = (list: number[]): string => list.map((s) => (FRAMES / s).toFixed(1)).join(', ');
       console.log(`\n${c.name}`);
       console.log(
-        `  weft   ${weftFps.toFixed(1).padStart(7)} fps  (${weft.seconds.toFixed(2)} s, ${(weft.bytes / 1e6).toFixed(1)} MB)`,
+        `  weft   ${weftFps.toFixed(1).padStart(7)} fps  median of ${RUNS} (${runs(weftSeconds)}; ${(bytes / 1e6).toFixed(1)} MB)`,
       );
-      console.log(`  ffmpeg ${ffFps.toFixed(1).padStart(7)} fps  (${ff.toFixed(2)} s, ffmpeg ${c.ffmpeg.join(' ')})`);
+      console.log(
+        `  ffmpeg ${ffFps.toFixed(1).padStart(7)} fps  median of ${RUNS} (${runs(ffSeconds)}; ffmpeg ${c.ffmpeg.join(' ')})`,
+      );
       console.log(`  ratio  ${(weftFps / ffFps).toFixed(2)}x (weft / ffmpeg; goal ≥ 1.0)`);
     }
   } finally {
