@@ -1,13 +1,18 @@
 import type { InputAudioTrack, InputTrack, InputVideoTrack } from 'mediabunny';
 import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, MP3, UnsupportedInputFormatError } from 'mediabunny';
 import { z } from 'zod';
-import type { NodeContext, NodeDefinition, NodeIO, Packet } from '../../engine';
+import type { NodeContext, NodeDefinition, NodeIO, OutputPinSpec, Packet, PacketType } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import { fromMediabunnyAudio, fromMediabunnyVideo } from '../media/codecs';
 import type { Mp3Gapless } from '../media/mp3-gapless';
 import { readMp3Gapless } from '../media/mp3-gapless';
 
-const params = z.strictObject({});
+const params = z.strictObject({
+  /** Weft: also emit video tracks one by one on pins `video_0` … `video_{N-1}` (file order). */
+  video_tracks: z.number().int().min(0).max(16).default(0),
+  /** Weft: also emit audio tracks one by one on pins `audio_0` … `audio_{N-1}` (file order). */
+  audio_tracks: z.number().int().min(0).max(16).default(0),
+});
 type Params = z.infer<typeof params>;
 
 /** Formats mediabunny reads, for error messages. */
@@ -79,8 +84,22 @@ async function pump(
   out.end();
 }
 
-/** Which output pin carries which kind of track. */
-const PIN_TRACK: Record<string, 'video' | 'audio'> = { video: 'video', audio: 'audio', out: 'audio' };
+/** Which track a pin carries: the primary one of a kind, or one by index (`audio_1`). */
+function pinTrack(pin: string): { kind: 'video' | 'audio'; index?: number } {
+  const indexed = /^(video|audio)_(\d+)$/.exec(pin);
+  if (indexed) return { kind: indexed[1] as 'video' | 'audio', index: Number(indexed[2]) };
+  return { kind: pin === 'video' ? 'video' : 'audio' };
+}
+
+/** Pins for tracks by index. */
+function indexedPins(kind: 'video' | 'audio', count: number, produces: PacketType): OutputPinSpec[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `${kind}_${i}`,
+    produces,
+    cardinality: 'broadcast' as const,
+    description: `The ${kind} track number ${i} (file order).`,
+  }));
+}
 
 function makeDemuxer(kind: string, description: string): NodeDefinition<Params> {
   return defineNode({
@@ -90,7 +109,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
     categories: ['containers', 'demuxers'],
     params,
     inputs: [{ name: 'in', accepts: [{ kind: 'binary' }], cardinality: 'one' }],
-    outputs: [
+    outputs: (p) => [
       {
         name: 'video',
         produces: { kind: 'encoded_video' },
@@ -109,6 +128,8 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
         cardinality: 'broadcast',
         description: 'The primary audio track (StreamKit’s pin name).',
       },
+      ...indexedPins('video', p.video_tracks, { kind: 'encoded_video' }),
+      ...indexedPins('audio', p.audio_tracks, { kind: 'encoded_audio' }),
     ],
     create(ctx) {
       let input: Input | undefined;
@@ -116,10 +137,20 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
         async run(io) {
           const blob = await collect(ctx, io);
           input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
-          let tracks: { video: InputVideoTrack | null; audio: InputAudioTrack | null };
+          let tracks: {
+            video: InputVideoTrack | null;
+            audio: InputAudioTrack | null;
+            videos: InputVideoTrack[];
+            audios: InputAudioTrack[];
+          };
           try {
             await input.getFormat();
-            tracks = { video: await input.getPrimaryVideoTrack(), audio: await input.getPrimaryAudioTrack() };
+            tracks = {
+              video: await input.getPrimaryVideoTrack(),
+              audio: await input.getPrimaryAudioTrack(),
+              videos: await input.getVideoTracks(),
+              audios: await input.getAudioTracks(),
+            };
           } catch (cause) {
             if (cause instanceof UnsupportedInputFormatError) {
               throw ctx.error(`the input (${blob.size} bytes) is not a media file this demuxer reads (${READABLE})`, {
@@ -132,9 +163,22 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
               cause,
             });
           }
-          const wanted = ['video', 'audio', 'out'].filter((pin) => io.output(pin).connected);
-          if (wanted.length > 0 && wanted.every((pin) => !tracks[PIN_TRACK[pin] ?? 'audio'])) {
-            const kinds = [...new Set(wanted.map((pin) => PIN_TRACK[pin]))].join(' or ');
+          const trackFor = (pin: string): InputVideoTrack | InputAudioTrack | null => {
+            const { kind, index } = pinTrack(pin);
+            if (index === undefined) return tracks[kind];
+            return (kind === 'video' ? tracks.videos[index] : tracks.audios[index]) ?? null;
+          };
+          const { video_tracks: videoCount, audio_tracks: audioCount } = ctx.params;
+          const pins = [
+            'video',
+            'audio',
+            'out',
+            ...Array.from({ length: videoCount }, (_, i) => `video_${i}`),
+            ...Array.from({ length: audioCount }, (_, i) => `audio_${i}`),
+          ];
+          const wanted = pins.filter((pin) => io.output(pin).connected);
+          if (wanted.length > 0 && wanted.every((pin) => !trackFor(pin))) {
+            const kinds = [...new Set(wanted.map((pin) => pinTrack(pin).kind))].join(' or ');
             throw ctx.error(
               `the input has no ${kinds} track${tracks.video || tracks.audio ? '' : ' at all; the file is truncated or damaged'}`,
               { pin: 'in' },
@@ -143,12 +187,20 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
           const gapless = (await input.getFormat()) === MP3 ? await readMp3Gapless(blob) : undefined;
           const jobs: Promise<void>[] = [];
           for (const pin of wanted) {
-            const track: InputTrack | null = tracks[PIN_TRACK[pin] ?? 'audio'];
+            const track: InputTrack | null = trackFor(pin);
             if (!track) {
               io.output(pin).end(); // downstream learns at once that nothing comes on this pin
+              const { kind, index } = pinTrack(pin);
+              const count = kind === 'video' ? tracks.videos.length : tracks.audios.length;
               ctx.telemetry({
                 type_id: 'weft::demuxer/missing-track@1',
-                data: { pin, message: `the input has no ${PIN_TRACK[pin]} track` },
+                data: {
+                  pin,
+                  message:
+                    index === undefined
+                      ? `the input has no ${kind} track`
+                      : `the input has ${count} ${kind} track${count === 1 ? '' : 's'}, so no ${kind} track number ${index}`,
+                },
               });
               continue;
             }
@@ -183,7 +235,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
 /** `containers::demuxer`: reads any container mediabunny reads and emits its primary video and audio tracks. */
 export const demuxer = makeDemuxer(
   'containers::demuxer',
-  `Reads a media file (${READABLE}) and emits the encoded packets of its primary video and audio tracks with their decoder configs.`,
+  `Reads a media file (${READABLE}) and emits the encoded packets of its primary video and audio tracks with their decoder configs; video_tracks / audio_tracks add one pin per track.`,
 );
 /** StreamKit's kind names for the same job. */
 export const mp4Demuxer = makeDemuxer(
