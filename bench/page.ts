@@ -25,8 +25,8 @@ class CountingSink implements ByteSink {
   }
 }
 
-async function weftBench(pipelineText: string, mediaUrl: string): Promise<BenchResult> {
-  const blob = await (await fetch(mediaUrl)).blob();
+async function weftBench(pipelineText: string, mediaUrl: string | null): Promise<BenchResult> {
+  const blob = mediaUrl ? await (await fetch(mediaUrl)).blob() : new Blob([]);
   const sink = new CountingSink();
   const { pipeline } = parsePipeline(pipelineText);
   const session = new Session(pipeline, {

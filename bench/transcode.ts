@@ -5,20 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
-import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium.js';
+import { median, openBenchPage } from './bench-page';
 
 const DIR = resolve('.weft/bench');
 const CLIP = resolve(DIR, 'clip-1080p-10s.mp4');
 const FRAMES = 300;
 /** Runs per tool and case; medians are compared. */
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 function makeClip(): void {
   if (existsSync(CLIP)) return;
@@ -137,21 +130,8 @@ function timeFfmpeg(c: Case): number {
 
 async function main(): Promise<void> {
   makeClip();
-  const server = await createServer({
-    root: resolve('.'),
-    logLevel: 'error',
-    server: { port: 0, host: '127.0.0.1' },
-    // Scan only the bench page for dependencies (not the studio), so nothing reloads mid-run.
-    optimizeDeps: { entries: ['bench/page.html'] },
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  const page = await openBenchPage();
   try {
-    const page = await browser.newPage();
-    await page.goto(`http://127.0.0.1:${port}/bench/page.html`);
-    await page.waitForFunction(() => 'weftBench' in window);
     console.log(`input: ${CLIP} (${(statSync(CLIP).size / 1e6).toFixed(1)} MB, ${FRAMES} frames)`);
     for (const c of CASES) {
       // Both tools run the case RUNS times; the medians are compared (the first run in a fresh page
@@ -160,19 +140,7 @@ async function main(): Promise<void> {
       const ffSeconds: number[] = [];
       let bytes = 0;
       for (let i = 0; i < RUNS; i++) {
-        const weft = await page.evaluate(
-          ([text, url]) =>
-            (
-              window as unknown as {
-                weftBench: (
-                  t: string,
-                  u: string,
-                ) => Promise<{ state: string; error?: string; seconds: number; bytes: number }>;
-              }
-            ).weftBench(text, url),
-          [c.pipeline, `/@fs${CLIP}`] as const,
-        );
-        if (weft.state !== 'done') throw new Error(`Weft run failed: ${weft.error ?? weft.state}`);
+        const weft = await page.runWeft(c.pipeline, CLIP);
         weftSeconds.push(weft.seconds);
         bytes = weft.bytes;
         ffSeconds.push(timeFfmpeg(c));
@@ -190,8 +158,7 @@ async function main(): Promise<void> {
       console.log(`  ratio  ${(weftFps / ffFps).toFixed(2)}x (weft / ffmpeg; goal ≥ 1.0)`);
     }
   } finally {
-    await browser.close();
-    await server.close();
+    await page.close();
   }
 }
 

@@ -2,12 +2,14 @@
  * Pixel-format conversion of `VideoFrame`s on the browser's fast paths:
  *
  * - to RGBA: `VideoFrame.copyTo({format: 'RGBA'})` (the browser's own YUV→RGB conversion);
- * - to I420 / NV12: a WebGL2 fragment shader that writes the planes' bytes, four per texel, into an
- *   RGBA8 render target read back in one `readPixels`. From RGB (or any layout WebGL can sample) the
- *   shader applies the BT.709 / BT.601 matrix and averages 2×2 blocks for chroma; between I420 and
- *   NV12 it only moves bytes (exact, from the source planes uploaded as an 8-bit texture).
+ * - to I420 / NV12: WebGL2 fragment shaders. From RGB (the frame's RGBA bytes, uploaded as a
+ *   texture) they apply the BT.709 / BT.601 matrix, four luma bytes per RGBA8 texel, and take each
+ *   chroma sample from one bilinear fetch at the centre of its 2×2 block (the block's mean).
+ *   Between I420 and NV12 they only move the chroma bytes (exact). For common sizes every plane is
+ *   drawn into one target whose rows read back linearly as the frame's bytes: one `readPixels`.
  *
- * WebGL2 runs on the GPU where there is one and on SwiftShader otherwise. No per-pixel JavaScript.
+ * WebGL2 runs on the GPU where there is one and on SwiftShader (software) otherwise, where it is
+ * much slower than a SIMD CPU converter: see `npm run bench:pixels`. No per-pixel JavaScript.
  */
 
 /** Layouts this module writes. */
@@ -21,45 +23,71 @@ void main() {
   gl_Position = vec4(p, 0.0, 1.0);
 }`;
 
-/** Luma: one output byte per fragment of a W×H R8 target, from an RGB texture. */
+/**
+ * Luma: `pack` (1 or 4) consecutive luma bytes per fragment, from an RGB texture. Packing four
+ * into an RGBA8 texel (when the width allows) cuts the fragments, which dominate in software GL.
+ */
 const LUMA = `#version 300 es
 precision highp float;
 uniform sampler2D rgb;
 uniform vec4 ky;
+uniform int pack;
 out vec4 color;
+float luma(ivec2 p) { return (dot(ky.rgb, texelFetch(rgb, p, 0).rgb) + ky.a) / 255.0; }
 void main() {
-  color = vec4((dot(ky.rgb, texelFetch(rgb, ivec2(gl_FragCoord.xy), 0).rgb) + ky.a) / 255.0);
+  ivec2 f = ivec2(gl_FragCoord.xy);
+  if (pack == 1) {
+    color = vec4(luma(f));
+    return;
+  }
+  ivec2 p = ivec2(f.x * 4, f.y);
+  color = vec4(luma(p), luma(p + ivec2(1, 0)), luma(p + ivec2(2, 0)), luma(p + ivec2(3, 0)));
 }`;
 
 /**
- * Chroma: (U, V) per fragment of a ⌈W/2⌉×⌈H/2⌉ target (RG8 for NV12; R8 keeps the first, so
- * \`swap\` puts V first for I420's V plane). Sources: 0 = RGB texture, 2×2 blocks averaged;
- * 1 = U and V planes as two R8 textures; 2 = interleaved UV as one RG8 texture.
+ * Chroma bytes of \`blocks\` (1, 2 or 4) consecutive 2×2 blocks per fragment: interleaved (U, V)
+ * pairs for NV12, or one plane (U, or V with \`wantV\`) for I420. \`originY\` is the first target
+ * row of the region drawn; \`halfTexels\` > 0 lays two I420 chroma rows side by side per target row. Sources: 0 = RGB texture, 2×2
+ * blocks averaged; 1 = U and V planes as two R8 textures; 2 = interleaved UV as one RG8 texture.
  */
 const CHROMA = `#version 300 es
 precision highp float;
 uniform sampler2D planeA;
 uniform sampler2D planeB;
 uniform int source;
-uniform bool swap;
+uniform int blocks;
+uniform bool interleave;
+uniform bool wantV;
 uniform ivec2 size;
 uniform vec4 ku;
 uniform vec4 kv;
+uniform int originY;
+uniform int halfTexels;
 out vec4 color;
-vec3 rgbAt(ivec2 p) { return texelFetch(planeA, min(p, size - 1), 0).rgb; }
+vec2 uvAt(ivec2 c) {
+  if (source == 1) return vec2(texelFetch(planeA, c, 0).r, texelFetch(planeB, c, 0).r);
+  if (source == 2) return texelFetch(planeA, c, 0).rg;
+  // One bilinear sample at the block's centre is the mean of its four pixels (edges clamp).
+  vec3 m = texture(planeA, (vec2(c * 2) + 1.0) / vec2(size)).rgb;
+  return (vec2(dot(ku.rgb, m), dot(kv.rgb, m)) + vec2(ku.a, kv.a)) / 255.0;
+}
+float pick(vec2 uv) { return wantV ? uv.y : uv.x; }
 void main() {
-  ivec2 c = ivec2(gl_FragCoord.xy);
-  vec2 uv;
-  if (source == 0) {
-    ivec2 p = c * 2;
-    vec3 m = 0.25 * (rgbAt(p) + rgbAt(p + ivec2(1, 0)) + rgbAt(p + ivec2(0, 1)) + rgbAt(p + ivec2(1, 1)));
-    uv = (vec2(dot(ku.rgb, m), dot(kv.rgb, m)) + vec2(ku.a, kv.a)) / 255.0;
-  } else if (source == 1) {
-    uv = vec2(texelFetch(planeA, c, 0).r, texelFetch(planeB, c, 0).r);
-  } else {
-    uv = texelFetch(planeA, c, 0).rg;
+  ivec2 f = ivec2(gl_FragCoord.xy) - ivec2(0, originY);
+  if (halfTexels > 0) {
+    // I420 in a target twice as wide as the plane: each row holds chroma rows 2y and 2y + 1.
+    int h = f.x / halfTexels;
+    f = ivec2(f.x - h * halfTexels, f.y * 2 + h);
   }
-  color = vec4(swap ? uv.yx : uv, 0.0, 1.0);
+  ivec2 c = ivec2(f.x * blocks, f.y);
+  if (interleave) {
+    vec2 a = uvAt(c);
+    color = blocks == 2 ? vec4(a, uvAt(c + ivec2(1, 0))) : vec4(a, 0.0, 1.0);
+  } else if (blocks == 4) {
+    color = vec4(pick(uvAt(c)), pick(uvAt(c + ivec2(1, 0))), pick(uvAt(c + ivec2(2, 0))), pick(uvAt(c + ivec2(3, 0))));
+  } else {
+    color = vec4(pick(uvAt(c)));
+  }
 }`;
 
 /** Luma and chroma weights for a matrix; rows are (r, g, b, offset) in 0–255 units of RGB 0–1. */
@@ -126,6 +154,7 @@ export class PixelConverter {
   #chroma: Program | undefined;
   #textures: WebGLTexture[] = [];
   #framebuffer: WebGLFramebuffer | null = null;
+  #targetKey = '';
 
   constructor(private readonly defaultMatrix: ColorMatrix = 'bt709') {}
 
@@ -218,31 +247,87 @@ export class PixelConverter {
         gl.uniform1i(u('source'), 1);
       }
     } else {
+      // RGB(A) bytes from the browser's own conversion, uploaded as they are (much cheaper in
+      // software GL than uploading the VideoFrame itself).
+      const options: VideoFrameCopyToOptions = { format: 'RGBA', colorSpace: 'srgb' };
+      const rgba = new Uint8Array(frame.allocationSize(options));
+      await frame.copyTo(rgba, options);
       gl.activeTexture(gl.TEXTURE0);
       gl.bindTexture(gl.TEXTURE_2D, texA);
-      gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
-      gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
-      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, gl.RGBA, gl.UNSIGNED_BYTE, frame);
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
       gl.uniform1i(u('source'), 0);
       gl.uniform2i(u('size'), width, height);
       gl.uniform4fv(u('ku'), rows.u);
       gl.uniform4fv(u('kv'), rows.v);
+    }
+
+    // Common sizes (width a multiple of 8, height of 4): every plane is drawn into one RGBA8 target
+    // whose rows, read linearly, are the frame's bytes, and read back with one readPixels (each
+    // read is a round trip to the GPU process). Other sizes: one target and read per plane.
+    const packed = width % 8 === 0 && height % 4 === 0;
+    const lumaPass = (x: number, y: number, w: number, h: number, pack: 1 | 4): void => {
       const luma = this.#luma;
       if (!luma) throw new Error('WebGL2 resources are missing');
       gl.useProgram(luma.program);
       gl.uniform4fv(luma.uniforms.get('ky') ?? null, rows.y);
-      this.#render(gl.R8, gl.RED, width, height, out, 0);
+      gl.uniform1i(luma.uniforms.get('pack') ?? null, pack);
+      this.#draw(x, y, w, h);
       gl.useProgram(chroma.program);
-    }
-
-    if (format === 'NV12') {
-      gl.uniform1i(u('swap'), 0);
-      this.#render(gl.RG8, gl.RG, cw, ch, out, lumaSize);
+    };
+    const chromaPass = (
+      y: number,
+      w: number,
+      h: number,
+      setup: { blocks: 1 | 2 | 4; interleave: boolean; wantV?: boolean; halfTexels?: number },
+    ): void => {
+      gl.uniform1i(u('blocks'), setup.blocks);
+      gl.uniform1i(u('interleave'), setup.interleave ? 1 : 0);
+      gl.uniform1i(u('wantV'), setup.wantV ? 1 : 0);
+      gl.uniform1i(u('originY'), y);
+      gl.uniform1i(u('halfTexels'), setup.halfTexels ?? 0);
+      this.#draw(0, y, w, h);
+    };
+    if (packed) {
+      const tw = width / 4;
+      this.#target(gl.RGBA8, gl.RGBA, tw, height + ch);
+      if (!moveOnly) lumaPass(0, 0, tw, height, 4);
+      if (format === 'NV12') chromaPass(height, tw, ch, { blocks: 2, interleave: true });
+      else {
+        chromaPass(height, tw, ch / 2, { blocks: 4, interleave: false, halfTexels: cw / 4 });
+        chromaPass(height + ch / 2, tw, ch / 2, { blocks: 4, interleave: false, wantV: true, halfTexels: cw / 4 });
+      }
+      const from = moveOnly ? height : 0;
+      gl.readPixels(0, from, tw, height + ch - from, gl.RGBA, gl.UNSIGNED_BYTE, out, from * width);
     } else {
-      gl.uniform1i(u('swap'), 0);
-      this.#render(gl.R8, gl.RED, cw, ch, out, lumaSize);
-      gl.uniform1i(u('swap'), 1);
-      this.#render(gl.R8, gl.RED, cw, ch, out, lumaSize + chromaSize);
+      const read = (internal: number, layout: number, w: number, h: number, offset: number, pass: () => void) => {
+        this.#target(internal, layout, w, h);
+        pass();
+        gl.readPixels(0, 0, w, h, layout, gl.UNSIGNED_BYTE, out, offset);
+      };
+      if (!moveOnly) {
+        const pack = width % 4 === 0 ? 4 : 1;
+        const [internal, layout] = pack === 4 ? [gl.RGBA8, gl.RGBA] : [gl.R8, gl.RED];
+        read(internal, layout, width / pack, height, 0, () => lumaPass(0, 0, width / pack, height, pack));
+      }
+      if (format === 'NV12') {
+        const blocks = cw % 2 === 0 ? 2 : 1;
+        const [internal, layout] = blocks === 2 ? [gl.RGBA8, gl.RGBA] : [gl.RG8, gl.RG];
+        read(internal, layout, cw / blocks, ch, lumaSize, () =>
+          chromaPass(0, cw / blocks, ch, { blocks, interleave: true }),
+        );
+      } else {
+        const blocks = cw % 4 === 0 ? 4 : 1;
+        const [internal, layout] = blocks === 4 ? [gl.RGBA8, gl.RGBA] : [gl.R8, gl.RED];
+        for (const [wantV, offset] of [
+          [false, lumaSize],
+          [true, lumaSize + chromaSize],
+        ] as const) {
+          read(internal, layout, cw / blocks, ch, offset, () =>
+            chromaPass(0, cw / blocks, ch, { blocks, interleave: false, wantV }),
+          );
+        }
+      }
     }
     const error = gl.getError();
     if (error !== gl.NO_ERROR) throw new Error(`WebGL error ${error} while converting to ${format}`);
@@ -258,18 +343,26 @@ export class PixelConverter {
     });
   }
 
-  /** Draws the current program into a fresh `internal` target and reads it into `out` at `offset`. */
-  #render(internal: number, read: number, width: number, height: number, out: Uint8Array, offset: number): void {
+  /** Makes the render target `width`×`height` of `internal` format (reallocated only when that changes). */
+  #target(internal: number, layout: number, width: number, height: number): void {
     const gl = this.#gl;
     const target = this.#textures[2];
     if (!gl || !target) return;
+    const key = `${internal}:${width}x${height}`;
+    if (this.#targetKey === key) return;
     gl.activeTexture(gl.TEXTURE2);
     gl.bindTexture(gl.TEXTURE_2D, target);
-    gl.texImage2D(gl.TEXTURE_2D, 0, internal, width, height, 0, read, gl.UNSIGNED_BYTE, null);
+    gl.texImage2D(gl.TEXTURE_2D, 0, internal, width, height, 0, layout, gl.UNSIGNED_BYTE, null);
     gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, target, 0);
-    gl.viewport(0, 0, width, height);
+    this.#targetKey = key;
+  }
+
+  /** Runs the current program over the target rectangle (x, y, w, h). */
+  #draw(x: number, y: number, w: number, h: number): void {
+    const gl = this.#gl;
+    if (!gl) return;
+    gl.viewport(x, y, w, h);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
-    gl.readPixels(0, 0, width, height, read, gl.UNSIGNED_BYTE, out, offset);
   }
 
   #context(): WebGL2RenderingContext {
@@ -295,8 +388,20 @@ export class PixelConverter {
         throw new Error(`program: ${gl.getProgramInfoLog(program) ?? ''}`);
       return { program, uniforms: new Map(names.map((n) => [n, gl.getUniformLocation(program, n)])) };
     };
-    this.#luma = link(LUMA, ['rgb', 'ky']);
-    this.#chroma = link(CHROMA, ['planeA', 'planeB', 'source', 'swap', 'size', 'ku', 'kv']);
+    this.#luma = link(LUMA, ['rgb', 'ky', 'pack']);
+    this.#chroma = link(CHROMA, [
+      'planeA',
+      'planeB',
+      'source',
+      'blocks',
+      'interleave',
+      'wantV',
+      'size',
+      'ku',
+      'kv',
+      'originY',
+      'halfTexels',
+    ]);
     gl.useProgram(this.#luma.program);
     gl.uniform1i(this.#luma.uniforms.get('rgb') ?? null, 0);
     gl.useProgram(this.#chroma.program);
@@ -306,7 +411,9 @@ export class PixelConverter {
       const texture = gl.createTexture();
       gl.activeTexture(gl.TEXTURE0 + unit);
       gl.bindTexture(gl.TEXTURE_2D, texture);
-      for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.NEAREST);
+      // Unit 0 holds RGB sources, sampled bilinearly for chroma (texelFetch elsewhere ignores filtering).
+      const filter = unit === 0 ? gl.LINEAR : gl.NEAREST;
+      for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, filter);
       for (const p of [gl.TEXTURE_WRAP_S, gl.TEXTURE_WRAP_T]) gl.texParameteri(gl.TEXTURE_2D, p, gl.CLAMP_TO_EDGE);
       return texture;
     });
@@ -314,6 +421,7 @@ export class PixelConverter {
     gl.bindFramebuffer(gl.FRAMEBUFFER, this.#framebuffer);
     gl.pixelStorei(gl.PACK_ALIGNMENT, 1);
     this.#gl = gl;
+    this.#targetKey = '';
     return gl;
   }
 }

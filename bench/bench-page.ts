@@ -1,0 +1,61 @@
+/**
+ * The bench page (bench/page.html) served by Vite and opened in headless Chromium, shared by the
+ * bench scripts: `runWeft(pipeline, mediaUrl?)` runs a pipeline in the page and times it.
+ */
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { createServer } from 'vite';
+import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium.js';
+
+export interface WeftRun {
+  state: string;
+  error?: string;
+  seconds: number;
+  bytes: number;
+}
+
+export interface BenchPage {
+  /** Runs pipeline text in the page; `media` is a local file the pipeline's input reads. */
+  runWeft(pipeline: string, media?: string): Promise<WeftRun>;
+  close(): Promise<void>;
+}
+
+export async function openBenchPage(): Promise<BenchPage> {
+  const server: ViteDevServer = await createServer({
+    root: resolve('.'),
+    logLevel: 'error',
+    server: { port: 0, host: '127.0.0.1' },
+    // Scan only the bench page for dependencies (not the studio), so nothing reloads mid-run.
+    optimizeDeps: { entries: ['bench/page.html'] },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const browser: Browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  const page: Page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/bench/page.html`);
+  await page.waitForFunction(() => 'weftBench' in window);
+  return {
+    async runWeft(pipeline, media) {
+      const run = await page.evaluate(
+        ([text, url]) =>
+          (window as unknown as { weftBench: (t: string, u: string | null) => Promise<WeftRun> }).weftBench(text, url),
+        [pipeline, media ? `/@fs${media}` : null] as const,
+      );
+      if (run.state !== 'done') throw new Error(`Weft run failed: ${run.error ?? run.state}`);
+      return run;
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/** The middle value of a list of numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
