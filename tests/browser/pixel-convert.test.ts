@@ -184,13 +184,18 @@ steps:
 `);
       const session = new Session(pipeline, { registry, statsIntervalMs: 0 });
       const formats: (string | null)[] = [];
+      const firstRows: Promise<Uint8Array>[] = [];
       session.tap((node, _pin, packet) => {
-        if (node === 'step_0' && packet.kind === 'raw_video') formats.push(packet.frame.format);
+        if (node !== 'step_0' || packet.kind !== 'raw_video') return;
+        formats.push(packet.frame.format);
+        if (packet.frame.format === 'I420') firstRows.push(bytesOf(packet.frame));
       });
       session.start();
       const result = await session.result();
       expect(result.state).toBe('done');
       expect(formats).toEqual([format, format]);
+      // The first column is the grey bar like its neighbours (no bleed from the last bar).
+      for (const luma of await Promise.all(firstRows)) expect(luma[64 * 4]).toBe(luma[64 * 4 + 1]);
     }
   });
 

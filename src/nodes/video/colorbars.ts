@@ -61,7 +61,8 @@ export const colorbars = defineNode({
       const shift = p.animate ? (n * 4) % p.width : 0;
       BARS.forEach((color, i) => {
         g.fillStyle = color;
-        for (const offset of [0, -p.width])
+        // Scrolling draws each bar a second time one width to the left, to wrap around.
+        for (const offset of p.animate ? [0, -p.width] : [0])
           g.fillRect(i * barWidth + shift + offset, 0, Math.ceil(barWidth), p.height * 0.75);
       });
       g.fillStyle = '#101010';
