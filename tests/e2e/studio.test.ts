@@ -59,6 +59,27 @@ async function download(p: Page, selector: string, name: string): Promise<string
   return path;
 }
 
+/** Puts `yaml` in the editor, runs it in the tab and probes the output this run wrote. */
+async function record(yaml: string, source: string, name: string) {
+  await page.fill('textarea[aria-label="Pipeline YAML"]', yaml);
+  // The graph shows this YAML (not the last one) once its source node is drawn.
+  await page.waitForSelector(`.node[data-node="${source}"]`);
+  await expect.poll(nodeCount).toBe(4);
+  await expect.poll(() => page.locator('.yaml .status').textContent()).toContain('valid');
+  // Wait for this run's output link, not the previous run's.
+  const previous = await page.evaluate(() => document.querySelector('.runbar > a.output')?.getAttribute('href'));
+  await page.click('button:has-text("Run in tab")');
+  await page.waitForFunction(
+    (prev) => {
+      const href = document.querySelector('.runbar > a.output')?.getAttribute('href');
+      return href && href !== prev;
+    },
+    previous,
+    { timeout: 60_000 },
+  );
+  return probe(await download(page, '.runbar > a.output', name));
+}
+
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   out = await mkdtemp(join(tmpdir(), 'weft-studio-'));
@@ -198,40 +219,17 @@ describe('studio', () => {
   });
 
   it('records from the camera (fake device) in the tab', async () => {
-    await page.fill(
-      'textarea[aria-label="Pipeline YAML"]',
+    const p = await record(
       'mode: oneshot\nnodes:\n  cam: { kind: video::camera, params: { frame_count: 10, width: 320, height: 240 } }\n  enc: { kind: video::encoder, params: { codec: vp8 }, needs: cam }\n  mux: { kind: containers::muxer, params: { format: webm }, needs: { video: enc } }\n  out: { kind: streamkit::http_output, needs: mux }\n',
+      'cam',
+      'camera.webm',
     );
-    await expect.poll(nodeCount).toBe(4);
-    await expect.poll(() => page.locator('.yaml .status').textContent()).toContain('valid');
-    await page.click('button:has-text("Run in tab")');
-    await page.waitForSelector('.runbar > a.output', { timeout: 60_000 });
-    const p = await probe(await download(page, '.runbar > a.output', 'camera.webm'));
     const video = p.streams.find((s) => s.codec_type === 'video');
     expect(video?.codec_name).toBe('vp8');
     expect(Number(video?.nb_read_frames)).toBe(10);
   });
 
   it('records the microphone (fake device) to Ogg/Opus and the screen to WebM in the tab', async () => {
-    const record = async (yaml: string, source: string, name: string) => {
-      await page.fill('textarea[aria-label="Pipeline YAML"]', yaml);
-      // The graph shows this YAML (not the last one) once its source node is drawn.
-      await page.waitForSelector(`.node[data-node="${source}"]`);
-      await expect.poll(nodeCount).toBe(4);
-      await expect.poll(() => page.locator('.yaml .status').textContent()).toContain('valid');
-      // Wait for this run's output link, not the previous run's.
-      const previous = await page.evaluate(() => document.querySelector('.runbar > a.output')?.getAttribute('href'));
-      await page.click('button:has-text("Run in tab")');
-      await page.waitForFunction(
-        (prev) => {
-          const href = document.querySelector('.runbar > a.output')?.getAttribute('href');
-          return href && href !== prev;
-        },
-        previous,
-        { timeout: 60_000 },
-      );
-      return probe(await download(page, '.runbar > a.output', name));
-    };
     const mic = await record(
       'mode: oneshot\nnodes:\n  mic: { kind: audio::microphone, params: { frame_count: 50 } }\n  enc: { kind: audio::opus::encoder, needs: mic }\n  mux: { kind: containers::ogg::muxer, needs: enc }\n  out: { kind: streamkit::http_output, needs: mux }\n',
       'mic',

@@ -41,13 +41,11 @@ function makeByteDecoder(kind: string, format: InputFormat, label: string): Node
             }
             // MP3: the LAME tag's encoder delay and padding are cut (gapless), as ffmpeg does.
             const gapless = format === MP3 ? await readMp3Gapless(blob) : undefined;
-            const shift = gapless ? (gapless.skip * 1_000_000) / gapless.sampleRate : 0;
-            const end = gapless?.valid !== undefined ? (gapless.valid * 1_000_000) / gapless.sampleRate : Infinity;
             for await (const sample of new AudioSampleSink(track).samples()) {
               let data: AudioData | undefined;
               try {
-                if (shift) sample.setTimestamp(sample.timestamp - shift / 1_000_000);
-                data = trimToWindow(sample.toAudioData(), end);
+                if (gapless) sample.setTimestamp(sample.timestamp - gapless.shiftUs / 1_000_000);
+                data = trimToWindow(sample.toAudioData(), gapless?.endUs);
               } finally {
                 sample.close();
               }

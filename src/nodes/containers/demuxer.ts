@@ -1,7 +1,7 @@
-import type { InputAudioTrack, InputTrack, InputVideoTrack } from 'mediabunny';
+import type { InputAudioTrack, InputFormat, InputTrack, InputVideoTrack } from 'mediabunny';
 import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, MP3, UnsupportedInputFormatError } from 'mediabunny';
 import { z } from 'zod';
-import type { NodeContext, NodeDefinition, NodeIO, OutputPinSpec, Packet, PacketType } from '../../engine';
+import type { NodeContext, NodeDefinition, NodeIO, OutputPinSpec, Packet } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import { fromMediabunnyAudio, fromMediabunnyVideo } from '../media/codecs';
 import type { Mp3Gapless } from '../media/mp3-gapless';
@@ -53,18 +53,15 @@ async function pump(
   const sink = new EncodedPacketSink(track);
   // MP3 gapless: timestamps move back by the encoder + decoder delay (the decoder drops what falls
   // before zero) and the packets past the real end declare a shorter duration (the decoder cuts there).
-  const shift = gapless ? gapless.skip / gapless.sampleRate : 0;
-  const end = gapless?.valid !== undefined ? micros((gapless.valid * 1_000_000) / gapless.sampleRate) : undefined;
+  const end = gapless?.endUs ?? Infinity;
   let sequence = 0;
   for await (const original of sink.packets()) {
     io.signal.throwIfAborted();
-    const p = shift ? original.clone({ timestamp: original.timestamp - shift }) : original;
+    const p = gapless ? original.clone({ timestamp: original.timestamp - gapless.shiftUs / 1_000_000 }) : original;
     const timestamp = micros(p.microsecondTimestamp);
     const meta = {
       timestamp,
-      duration: micros(
-        end !== undefined ? Math.max(0, Math.min(p.microsecondDuration, end - timestamp)) : p.microsecondDuration,
-      ),
+      duration: micros(Math.max(0, Math.min(p.microsecondDuration, end - timestamp))),
       keyframe: p.type === 'key',
       sequence: sequence++,
       ...(rotation ? { rotation } : {}),
@@ -91,14 +88,25 @@ function pinTrack(pin: string): { kind: 'video' | 'audio'; index?: number } {
   return { kind: pin === 'video' ? 'video' : 'audio' };
 }
 
+/** Names of the pins for tracks by index (`video_0`, …), as the params ask for them. */
+function indexedPinNames(p: Params): string[] {
+  return [
+    ...Array.from({ length: p.video_tracks }, (_, i) => `video_${i}`),
+    ...Array.from({ length: p.audio_tracks }, (_, i) => `audio_${i}`),
+  ];
+}
+
 /** Pins for tracks by index. */
-function indexedPins(kind: 'video' | 'audio', count: number, produces: PacketType): OutputPinSpec[] {
-  return Array.from({ length: count }, (_, i) => ({
-    name: `${kind}_${i}`,
-    produces,
-    cardinality: 'broadcast' as const,
-    description: `The ${kind} track number ${i} (file order).`,
-  }));
+function indexedPins(p: Params): OutputPinSpec[] {
+  return indexedPinNames(p).map((name) => {
+    const { kind, index } = pinTrack(name);
+    return {
+      name,
+      produces: { kind: kind === 'video' ? 'encoded_video' : 'encoded_audio' },
+      cardinality: 'broadcast' as const,
+      description: `The ${kind} track number ${index ?? 0} (file order).`,
+    };
+  });
 }
 
 function makeDemuxer(kind: string, description: string): NodeDefinition<Params> {
@@ -128,8 +136,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
         cardinality: 'broadcast',
         description: 'The primary audio track (StreamKit’s pin name).',
       },
-      ...indexedPins('video', p.video_tracks, { kind: 'encoded_video' }),
-      ...indexedPins('audio', p.audio_tracks, { kind: 'encoded_audio' }),
+      ...indexedPins(p),
     ],
     create(ctx) {
       let input: Input | undefined;
@@ -137,6 +144,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
         async run(io) {
           const blob = await collect(ctx, io);
           input = new Input({ source: new BlobSource(blob), formats: ALL_FORMATS });
+          let format: InputFormat;
           let tracks: {
             video: InputVideoTrack | null;
             audio: InputAudioTrack | null;
@@ -144,7 +152,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
             audios: InputAudioTrack[];
           };
           try {
-            await input.getFormat();
+            format = await input.getFormat();
             tracks = {
               video: await input.getPrimaryVideoTrack(),
               audio: await input.getPrimaryAudioTrack(),
@@ -168,14 +176,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
             if (index === undefined) return tracks[kind];
             return (kind === 'video' ? tracks.videos[index] : tracks.audios[index]) ?? null;
           };
-          const { video_tracks: videoCount, audio_tracks: audioCount } = ctx.params;
-          const pins = [
-            'video',
-            'audio',
-            'out',
-            ...Array.from({ length: videoCount }, (_, i) => `video_${i}`),
-            ...Array.from({ length: audioCount }, (_, i) => `audio_${i}`),
-          ];
+          const pins = ['video', 'audio', 'out', ...indexedPinNames(ctx.params)];
           const wanted = pins.filter((pin) => io.output(pin).connected);
           if (wanted.length > 0 && wanted.every((pin) => !trackFor(pin))) {
             const kinds = [...new Set(wanted.map((pin) => pinTrack(pin).kind))].join(' or ');
@@ -184,7 +185,7 @@ function makeDemuxer(kind: string, description: string): NodeDefinition<Params> 
               { pin: 'in' },
             );
           }
-          const gapless = (await input.getFormat()) === MP3 ? await readMp3Gapless(blob) : undefined;
+          const gapless = format === MP3 ? await readMp3Gapless(blob) : undefined;
           const jobs: Promise<void>[] = [];
           for (const pin of wanted) {
             const track: InputTrack | null = trackFor(pin);

@@ -8,13 +8,17 @@
  * 12-bit encoder delay and 12-bit padding.
  */
 
-/** What a gapless decode must cut, in samples per channel. */
+/** What a gapless decode must cut, in samples per channel and as a time window. */
 export interface Mp3Gapless {
   sampleRate: number;
   /** Samples to drop at the start: encoder delay plus the decoder's own 529-sample delay. */
   skip: number;
   /** Samples of real audio after the skip, when the tag gives the frame count. */
   valid: number | undefined;
+  /** `skip` in µs: how far the stream's timestamps move back, so the real audio starts at 0. */
+  shiftUs: number;
+  /** End of the real audio on the moved timeline, µs (`Infinity` without a frame count). */
+  endUs: number;
 }
 
 /** Decoder delay of an MPEG-1/2 Layer III decoder (the MDCT overlap plus filterbank delay). */
@@ -75,5 +79,12 @@ export async function readMp3Gapless(file: Blob): Promise<Mp3Gapless | undefined
   const padding = ((b1 & 0x0f) << 8) | b2;
   const samplesPerFrame = mpeg1 ? 1152 : 576;
   const valid = frames !== undefined ? Math.max(0, frames * samplesPerFrame - delay - padding) : undefined;
-  return { sampleRate, skip: delay + DECODER_DELAY, valid };
+  const skip = delay + DECODER_DELAY;
+  return {
+    sampleRate,
+    skip,
+    valid,
+    shiftUs: (skip * 1_000_000) / sampleRate,
+    endUs: valid === undefined ? Infinity : (valid * 1_000_000) / sampleRate,
+  };
 }

@@ -14,6 +14,9 @@
 
 /** Layouts this module writes. */
 export type TargetFormat = 'I420' | 'NV12' | 'RGBA';
+/** The browser's conversion of any frame to sRGB RGBA bytes. */
+const RGBA_COPY: VideoFrameCopyToOptions = { format: 'RGBA', colorSpace: 'srgb' };
+
 /** YUV matrices for RGB → YUV. */
 export type ColorMatrix = 'bt709' | 'bt601';
 
@@ -178,9 +181,8 @@ export class PixelConverter {
 
   async #toRgba(frame: VideoFrame): Promise<VideoFrame> {
     const rect = frame.visibleRect ?? { width: frame.codedWidth, height: frame.codedHeight };
-    const options: VideoFrameCopyToOptions = { format: 'RGBA', colorSpace: 'srgb' };
-    const bytes = new Uint8Array(frame.allocationSize(options));
-    await frame.copyTo(bytes, options);
+    const bytes = new Uint8Array(frame.allocationSize(RGBA_COPY));
+    await frame.copyTo(bytes, RGBA_COPY);
     return bufferFrame(bytes, {
       format: 'RGBA',
       codedWidth: rect.width,
@@ -249,9 +251,8 @@ export class PixelConverter {
     } else {
       // RGB(A) bytes from the browser's own conversion, uploaded as they are (much cheaper in
       // software GL than uploading the VideoFrame itself).
-      const options: VideoFrameCopyToOptions = { format: 'RGBA', colorSpace: 'srgb' };
-      const rgba = new Uint8Array(frame.allocationSize(options));
-      await frame.copyTo(rgba, options);
+      const rgba = new Uint8Array(frame.allocationSize(RGBA_COPY));
+      await frame.copyTo(rgba, RGBA_COPY);
       gl.activeTexture(gl.TEXTURE0);
       gl.bindTexture(gl.TEXTURE_2D, texA);
       gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { closePacket, defineNode } from '../../engine';
+import { requireKind } from '../media/require-kind';
 
 const params = z.strictObject({
   x: z.number().int().min(0).default(0),
@@ -23,9 +24,9 @@ export const crop = defineNode({
     async run(io) {
       const out = io.output('out');
       for await (const packet of io.input('in')) {
+        requireKind(ctx, packet, 'raw_video');
         let frame: VideoFrame;
         try {
-          if (packet.kind !== 'raw_video') throw ctx.error(`expects raw video, got ${packet.kind}`, { pin: 'in' });
           const src = packet.frame;
           const { x, y, width, height } = ctx.params;
           const base = src.visibleRect ?? { x: 0, y: 0, width: src.codedWidth, height: src.codedHeight };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { closePacket, defineNode } from '../../engine';
+import { requireKind } from '../media/require-kind';
 
 const params = z.strictObject({
   width: z.number().int().min(2).max(7680),
@@ -52,9 +53,9 @@ export const scale = defineNode({
         g.imageSmoothingQuality = 'high';
         const out = io.output('out');
         for await (const packet of io.input('in')) {
+          requireKind(ctx, packet, 'raw_video');
           let frame: VideoFrame;
           try {
-            if (packet.kind !== 'raw_video') throw ctx.error(`expects raw video, got ${packet.kind}`, { pin: 'in' });
             const src = packet.frame;
             const r = placement(fit, { width: src.displayWidth, height: src.displayHeight }, { width, height });
             if (fit === 'contain') {
