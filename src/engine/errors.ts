@@ -25,6 +25,20 @@ function describeCause(cause: unknown): string {
   }
 }
 
+/** Longest piece of untrusted input quoted back in a message. */
+export const MAX_QUOTED_CHARS = 80;
+
+/**
+ * Untrusted text for a message: control characters escaped and cut to `max` characters, so an
+ * error never echoes a megabyte of input (or a terminal escape) back.
+ */
+export function clip(text: string, max = MAX_QUOTED_CHARS): string {
+  const head = text.length > max ? text.slice(0, max) : text;
+  // eslint-disable-next-line no-control-regex
+  const clean = head.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.length > max ? `${clean}… (${text.length} chars)` : clean;
+}
+
 /** `[kind#id:pin]` — the prefix every node-scoped message starts with. */
 export function nodeLabel(kind: string, nodeId: string, pin?: string): string {
   return `[${kind}#${nodeId}${pin ? `:${pin}` : ''}]`;
@@ -82,7 +96,9 @@ export type IssueCode =
   | 'cycle'
   | 'mode'
   | 'not_tunable'
-  | 'empty';
+  | 'empty'
+  | 'unsupported_host'
+  | 'too_large';
 
 /** A position in a pipeline's source text, 1-based. */
 export interface SourcePosition {

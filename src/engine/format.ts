@@ -4,10 +4,23 @@
  * engine, the API and the studio share. The zod schemas here are the single source of the format.
  */
 import { z } from 'zod';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { Issue, SourcePosition } from './errors';
-import { PipelineError } from './errors';
+import { clip, PipelineError } from './errors';
+
+/** Largest pipeline document, in bytes (UTF-8). */
+export const MAX_PIPELINE_BYTES = 1024 * 1024;
+/** Most nodes one pipeline may have. */
+export const MAX_NODES = 10_000;
+/** Most connections one pipeline may have. */
+export const MAX_CONNECTIONS = 50_000;
+/** Longest node id, kind or pin name. */
+export const MAX_NAME_CHARS = 128;
+/** Longest `needs` reference (`node.pin`). */
+const MAX_REF_CHARS = 2 * MAX_NAME_CHARS + 1;
+/** Most YAML alias expansions a document may make (a guard against alias bombs). */
+export const MAX_YAML_ALIASES = 100;
 
 /** `reliable` (backpressure) or `best_effort` (drop when full). */
 export const EdgeModeSchema = z.enum(['reliable', 'best_effort']);
@@ -19,60 +32,60 @@ export const ModeSchema = z.enum(['oneshot', 'dynamic']);
 export const NodeIdSchema = z
   .string()
   .min(1)
-  .regex(/^[^.\s]+$/, 'node ids may not contain dots or spaces');
+  .max(MAX_NAME_CHARS)
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  .regex(/^[^.\s\u0000-\u001f\u007f]+$/, 'node ids may not contain dots, spaces or control characters');
 
-const NeedsRef = z.union([
-  z.string().min(1),
-  z.strictObject({ node: z.string().min(1), mode: EdgeModeSchema.optional() }),
-]);
+const Ref = z.string().min(1).max(MAX_REF_CHARS);
+const Name = z.string().min(1).max(MAX_NAME_CHARS);
+
+const NeedsRef = z.union([Ref, z.strictObject({ node: Ref, mode: EdgeModeSchema.optional() })]);
 
 /** `needs`: a node id, `node.pin`, `{node, mode}`, a list of those, or a map input-pin → source. */
 export const NeedsSchema = z.union([
-  z.string().min(1),
-  z.strictObject({ node: z.string().min(1), mode: EdgeModeSchema.optional() }),
+  Ref,
+  z.strictObject({ node: Ref, mode: EdgeModeSchema.optional() }),
   z.array(NeedsRef).min(1),
-  z
-    .record(z.string(), NeedsRef)
-    .refine((map) => !('node' in map), "'node' cannot be used as a pin name in a needs map"),
+  z.record(Name, NeedsRef).refine((map) => !('node' in map), "'node' cannot be used as a pin name in a needs map"),
 ]);
 
 /** One entry of `nodes:`. */
 export const NodeEntrySchema = z.strictObject({
-  kind: z.string().min(1),
+  kind: Name,
   params: z.unknown().optional(),
   needs: NeedsSchema.optional(),
 });
 
 /** One entry of `steps:`. */
 export const StepSchema = z.strictObject({
-  kind: z.string().min(1),
+  kind: Name,
   params: z.unknown().optional(),
 });
 
 /** One edge of a compiled pipeline, in StreamKit's API names. */
 export const ConnectionSchema = z.strictObject({
-  from_node: z.string().min(1),
-  from_pin: z.string().min(1),
-  to_node: z.string().min(1),
-  to_pin: z.string().min(1),
+  from_node: Name,
+  from_pin: Name,
+  to_node: Name,
+  to_pin: Name,
   mode: EdgeModeSchema.optional(),
 });
 
 const common = {
-  name: z.string().optional(),
-  description: z.string().optional(),
+  name: z.string().max(256).optional(),
+  description: z.string().max(4096).optional(),
   mode: ModeSchema.optional(),
 };
 
-const StepsDocumentSchema = z.looseObject({ ...common, steps: z.array(StepSchema).min(1) });
+const StepsDocumentSchema = z.looseObject({ ...common, steps: z.array(StepSchema).min(1).max(MAX_NODES) });
 const DagDocumentSchema = z.looseObject({
   ...common,
   nodes: z.record(NodeIdSchema, NodeEntrySchema),
 });
 const FlatDocumentSchema = z.looseObject({
   ...common,
-  nodes: z.record(NodeIdSchema, z.strictObject({ kind: z.string().min(1), params: z.unknown().optional() })),
-  connections: z.array(ConnectionSchema),
+  nodes: z.record(NodeIdSchema, z.strictObject({ kind: Name, params: z.unknown().optional() })),
+  connections: z.array(ConnectionSchema).max(MAX_CONNECTIONS),
 });
 
 /**
@@ -163,6 +176,16 @@ export function needsToConnections(nodeId: string, needs: z.infer<typeof NeedsSc
   return Object.entries(needs).map(([pin, ref]) => refToConnection(ref, nodeId, pin));
 }
 
+/** The three written forms, told apart by their keys. */
+type DocumentForm = 'steps' | 'flat' | 'dag';
+
+function formOf(value: unknown): DocumentForm {
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isObject && 'steps' in value ? 'steps' : isObject && 'connections' in value ? 'flat' : 'dag';
+}
+
+const FORM_SCHEMAS = { steps: StepsDocumentSchema, flat: FlatDocumentSchema, dag: DagDocumentSchema } as const;
+
 /** Turns a validated document into the flat form. */
 export function compileDocument(doc: PipelineDocument): Pipeline {
   const extra: Record<string, unknown> = {};
@@ -171,19 +194,18 @@ export function compileDocument(doc: PipelineDocument): Pipeline {
   const nodes: Pipeline['nodes'] = {};
   let connections: Connection[] = [];
 
-  const steps = StepsDocumentSchema.safeParse(doc);
-  const flat = FlatDocumentSchema.safeParse(doc);
-  const dag = DagDocumentSchema.safeParse(doc);
-  if (steps.success) {
-    steps.data.steps.forEach((step, i) => {
+  const form = formOf(doc);
+  if (form === 'steps') {
+    (doc as z.infer<typeof StepsDocumentSchema>).steps.forEach((step, i) => {
       nodes[`step_${i}`] = { kind: step.kind, ...(step.params !== undefined ? { params: step.params } : {}) };
       if (i > 0) connections.push(refToConnection(`step_${i - 1}`, `step_${i}`, DEFAULT_INPUT_PIN));
     });
-  } else if (flat.success) {
-    for (const [id, entry] of Object.entries(flat.data.nodes)) nodes[id] = { ...entry };
-    connections = flat.data.connections.map((c) => ({ ...c }));
-  } else if (dag.success) {
-    for (const [id, entry] of Object.entries(dag.data.nodes)) {
+  } else if (form === 'flat') {
+    const flat = doc as z.infer<typeof FlatDocumentSchema>;
+    for (const [id, entry] of Object.entries(flat.nodes)) nodes[id] = { ...entry };
+    connections = flat.connections.map((c) => ({ ...c }));
+  } else {
+    for (const [id, entry] of Object.entries((doc as z.infer<typeof DagDocumentSchema>).nodes)) {
       nodes[id] = { kind: entry.kind, ...(entry.params !== undefined ? { params: entry.params } : {}) };
       if (entry.needs !== undefined) connections.push(...needsToConnections(id, entry.needs));
     }
@@ -191,9 +213,11 @@ export function compileDocument(doc: PipelineDocument): Pipeline {
 
   // StreamKit: a mixer in a non-dynamic pipeline learns num_inputs from its edge count.
   if (mode !== 'dynamic') {
+    const edgesInto = new Map<string, number>();
+    for (const c of connections) edgesInto.set(c.to_node, (edgesInto.get(c.to_node) ?? 0) + 1);
     for (const [id, node] of Object.entries(nodes)) {
       if (node.kind !== MIXER_KIND) continue;
-      const edges = connections.filter((c) => c.to_node === id).length;
+      const edges = edgesInto.get(id) ?? 0;
       const params = (node.params ?? {}) as Record<string, unknown>;
       if (edges > 1 && typeof params === 'object' && (params.num_inputs === undefined || params.num_inputs === null)) {
         node.params = { ...params, num_inputs: edges };
@@ -291,6 +315,19 @@ function hintForSchemaIssue(issue: z.core.$ZodIssue, path: (string | number)[]):
 
 function sourceMapFor(doc: ReturnType<typeof parseDocument>, counter: LineCounter): SourceMap {
   const stepsForm = isMap(doc.contents) && doc.contents.has('steps');
+  // Key lookups are indexed per map on first use, so reporting many issues stays linear.
+  const indexes = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
+  const pairOf = (map: { items: { key: unknown; value: unknown }[] }, key: string) => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const pair of map.items) {
+        if (isScalar(pair.key) && !index.has(String(pair.key.value))) index.set(String(pair.key.value), pair);
+      }
+      indexes.set(map, index);
+    }
+    return index.get(key);
+  };
   return {
     nodePath(nodeId) {
       const step = /^step_(\d+)$/.exec(nodeId);
@@ -301,7 +338,7 @@ function sourceMapFor(doc: ReturnType<typeof parseDocument>, counter: LineCounte
       let last: unknown = node;
       for (const key of path) {
         if (isMap(node)) {
-          const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
+          const pair = pairOf(node, String(key));
           if (!pair) break;
           node = pair.value;
           last = pair.value ?? pair.key;
@@ -323,8 +360,20 @@ function sourceMapFor(doc: ReturnType<typeof parseDocument>, counter: LineCounte
  * every syntax or shape problem with its line and column.
  */
 export function parsePipeline(text: string): ParsedPipeline {
+  const bytes = new TextEncoder().encode(text).byteLength;
+  if (bytes > MAX_PIPELINE_BYTES) {
+    throw new PipelineError([
+      {
+        code: 'too_large',
+        severity: 'error',
+        message: `the pipeline document is ${bytes} bytes; the limit is ${MAX_PIPELINE_BYTES}`,
+        hint: 'pipelines are small documents; put media in inputs, not in the pipeline',
+      },
+    ]);
+  }
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
+  // yaml's own uniqueKeys check is quadratic in a map's size; duplicateKeys() does it in one pass.
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: false });
   const source = sourceMapFor(doc, counter);
   const syntax: Issue[] = doc.errors.map((e) => {
     const pos = e.linePos?.[0];
@@ -334,13 +383,14 @@ export function parsePipeline(text: string): ParsedPipeline {
       severity: 'error',
       message: duplicate
         ? 'a key appears twice (node ids must be unique)'
-        : (e.message.split(' at line ')[0] ?? e.message),
+        : clip(e.message.split(' at line ')[0] ?? e.message, 200),
       hint: duplicate ? 'rename one of the nodes' : 'fix the YAML syntax at this position',
       ...(pos ? { position: { line: pos.line, col: pos.col } } : {}),
     };
   });
+  syntax.push(...duplicateKeys(doc, counter));
   if (syntax.length > 0) throw new PipelineError(syntax);
-  const value: unknown = doc.toJS();
+  const value = documentValue(doc);
   if (value === null || value === undefined) {
     throw new PipelineError([
       { code: 'empty', severity: 'error', message: 'the pipeline is empty', hint: "add 'steps:' or 'nodes:'" },
@@ -349,17 +399,103 @@ export function parsePipeline(text: string): ParsedPipeline {
   return { pipeline: validateDocument(value, source), source };
 }
 
+/** Keys that appear twice in one map, found in one pass over the document. */
+function duplicateKeys(doc: ReturnType<typeof parseDocument>, counter: LineCounter): Issue[] {
+  const issues: Issue[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const pos = pair.key.range ? counter.linePos(pair.key.range[0]) : undefined;
+        issues.push({
+          code: 'duplicate_id',
+          severity: 'error',
+          message: `the key '${clip(key)}' appears twice (node ids must be unique)`,
+          hint: 'rename one of the nodes',
+          ...(pos ? { position: { line: pos.line, col: pos.col } } : {}),
+        });
+      }
+    },
+  });
+  return issues;
+}
+
+/** The document as plain data; an alias bomb or a structure too deep to build is a syntax issue. */
+function documentValue(doc: ReturnType<typeof parseDocument>): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    if (!(error instanceof ReferenceError) && !(error instanceof RangeError)) throw error;
+    const bomb = error instanceof ReferenceError;
+    throw new PipelineError([
+      {
+        code: 'syntax',
+        severity: 'error',
+        message: bomb
+          ? `the document expands YAML aliases more than ${MAX_YAML_ALIASES} times (a resource exhaustion pattern)`
+          : 'the document is nested too deeply to read',
+        hint: bomb ? 'write the values out instead of repeating aliases' : 'flatten the document',
+      },
+    ]);
+  }
+}
+
+/** Problems of size and shape that are refused before the schema looks at the document. */
+function preflight(value: unknown, source: SourceMap): Issue[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  const doc = value as Record<string, unknown>;
+  const issues: Issue[] = [];
+  const forms = ['steps', 'nodes'].filter((k) => k in doc);
+  if (forms.length > 1) {
+    const position = source.positionOf(['nodes']);
+    issues.push({
+      code: 'schema',
+      severity: 'error',
+      message: "the document has both 'steps:' and 'nodes:'; it is not clear which pipeline is meant",
+      param: 'nodes',
+      hint: "keep one: 'steps:' for a linear chain, or 'nodes:' for a graph",
+      ...(position ? { position } : {}),
+    });
+  }
+  if ('steps' in doc && 'connections' in doc) {
+    issues.push({
+      code: 'schema',
+      severity: 'error',
+      message: "'connections:' goes with 'nodes:', not with 'steps:' (steps are chained in order)",
+      param: 'connections',
+      hint: "remove 'connections:', or write the pipeline as 'nodes:' + 'connections:'",
+    });
+  }
+  const nodes = doc.nodes;
+  const count =
+    typeof nodes === 'object' && nodes !== null
+      ? Object.keys(nodes).length
+      : Array.isArray(doc.steps)
+        ? doc.steps.length
+        : 0;
+  if (count > MAX_NODES) {
+    issues.push({
+      code: 'too_large',
+      severity: 'error',
+      message: `the pipeline has ${count} nodes; the limit is ${MAX_NODES}`,
+      hint: 'split the work into several pipelines',
+    });
+  }
+  return issues;
+}
+
 /** Checks an already-parsed value (e.g. JSON from an API) against the format and compiles it. */
 export function validateDocument(value: unknown, source: SourceMap = NO_SOURCE): Pipeline {
+  const refused = preflight(value, source);
+  if (refused.length > 0) throw new PipelineError(refused);
   // Choose the form by its key, so errors speak about the form the author meant.
-  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-  const schema =
-    isObject && 'steps' in value
-      ? StepsDocumentSchema
-      : isObject && 'connections' in value
-        ? FlatDocumentSchema
-        : DagDocumentSchema;
-  const result = schema.safeParse(value);
+  const result = FORM_SCHEMAS[formOf(value)].safeParse(value);
   if (!result.success) throw new PipelineError(schemaIssues(result.error, source));
   return compileDocument(result.data);
 }

@@ -5,11 +5,15 @@
 export type { BatchOperation, ControlRequest, ControlResponse, NodeControlMessage, ValidationEntry } from './control';
 export { BatchOperationSchema, ControlRequestSchema, NodeControlMessageSchema } from './control';
 export type { Issue, IssueCode, NodeErrorContext, Phase, SourcePosition } from './errors';
-export { CanceledError, NodeError, PipelineError, formatIssue, nodeLabel } from './errors';
+export { CanceledError, MAX_QUOTED_CHARS, NodeError, PipelineError, clip, formatIssue, nodeLabel } from './errors';
 export type { Connection, ParsedPipeline, Pipeline, PipelineDocument, PipelineMode, SourceMap } from './format';
 export {
   ConnectionSchema,
   DEFAULT_MODE,
+  MAX_CONNECTIONS,
+  MAX_NAME_CHARS,
+  MAX_NODES,
+  MAX_PIPELINE_BYTES,
   NO_SOURCE,
   PipelineDocumentSchema,
   compileDocument,
@@ -19,11 +23,12 @@ export {
   splitSource,
   validateDocument,
 } from './format';
-export type { CompileResult, Graph, GraphNode, TextCheck } from './graph';
+export type { CompileOptions, CompileResult, Graph, GraphNode, HostProfile, TextCheck } from './graph';
 export { buildGraph, checkPipelineText, compileGraph, findPin } from './graph';
 export type {
   AnyNodeDefinition,
   CaptureDevice,
+  HostService,
   ByteSink,
   Cardinality,
   InputPinSpec,
@@ -39,7 +44,7 @@ export type {
   OutputPort,
   Received,
 } from './node';
-export { defineNode, resolvePins } from './node';
+export { HOST_SERVICE_NAMES, defineNode, resolvePins } from './node';
 export type {
   AudioCodecName,
   Closeable,

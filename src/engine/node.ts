@@ -69,6 +69,11 @@ export interface NodeDefinition<P = unknown> {
   modes?: ModeSupport;
   /** True when this node may be part of a cycle (e.g. a bidirectional transport). */
   mayCloseCycle?: boolean;
+  /**
+   * Host services this node cannot run without. Validation for a given host (a server's headless
+   * pages, the tab) refuses the node when the host lacks one, instead of failing at run time.
+   */
+  requires?: readonly HostService[];
   /** Makes the running instance. Called once per run of the node. */
   create(ctx: NodeContext<P>): NodeInstance<P>;
 }
@@ -117,6 +122,18 @@ export interface NodeHost {
     signal: AbortSignal,
   ) => Promise<ReadableStream<VideoFrame | AudioData> | undefined>;
 }
+
+/** The name of a host service (an optional method of `NodeHost`). */
+export type HostService = keyof NodeHost;
+
+/** What each host service does, for messages that say why a host cannot run a node. */
+export const HOST_SERVICE_NAMES: Readonly<Record<HostService, string>> = {
+  openInput: 'job inputs',
+  openOutput: 'job outputs',
+  readFile: 'reading files by path',
+  writeFile: 'writing files by path',
+  openCapture: 'capture devices (camera, microphone, screen)',
+};
 
 /** Capture devices a host may offer. */
 export type CaptureDevice = 'camera' | 'microphone' | 'screen';

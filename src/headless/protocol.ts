@@ -1,11 +1,26 @@
 /**
- * The typed protocol between the Node-side driver and the headless page. Pure types and constants:
+ * The typed protocol between the Node-side driver and the headless page: types, constants and the
+ * zod schema of page events,
  * imported by both sides, so neither loads the other's runtime.
  *
  * Bytes never travel through this protocol. The page reads job inputs from, and writes outputs to,
  * the driver's loopback bridge over HTTP (`ioBase`): inputs stream as response bodies, outputs go
  * up in bounded chunks, each awaited (backpressure).
  */
+
+import { z } from 'zod';
+import type { HostProfile } from '../engine';
+
+/** What the headless page offers nodes: job inputs and outputs, nothing else (no files, no devices). */
+export const HEADLESS_HOST: HostProfile = {
+  name: "the server's headless pages",
+  services: ['openInput', 'openOutput'],
+  hints: {
+    readFile: 'send the file as a job input (an upload or URL) and read it with streamkit::http_input',
+    writeFile: 'write it with streamkit::http_output and download the job output',
+    openCapture: 'capture sources run in the studio tab, where the browser asks for the device',
+  },
+};
 
 /** A job handed to a page. */
 export interface PageJob {
@@ -22,40 +37,59 @@ export interface PageJob {
 }
 
 /** The JSON error a failed job reports (the same shape as the API's errors). */
-export interface JobErrorInfo {
-  code: string;
-  message: string;
-  node?: string;
-  pin?: string;
-  param?: string;
-}
+export const JobErrorInfoSchema = z.object({
+  code: z.string().max(64),
+  message: z.string().max(4096),
+  node: z.string().max(256).optional(),
+  pin: z.string().max(256).optional(),
+  param: z.string().max(256).optional(),
+});
+export type JobErrorInfo = z.infer<typeof JobErrorInfoSchema>;
 
 /** Per-node counters relayed from the engine. */
-export interface NodeProgress {
-  kind: string;
-  state: string;
-  packets_in: number;
-  packets_out: number;
-  bytes_out: number;
-  queue_depth: number;
-  media_time_in: number;
-}
+export const NodeProgressSchema = z.object({
+  kind: z.string(),
+  state: z.string(),
+  packets_in: z.number(),
+  packets_out: z.number(),
+  bytes_out: z.number(),
+  queue_depth: z.number(),
+  media_time_in: z.number(),
+});
+export type NodeProgress = z.infer<typeof NodeProgressSchema>;
 
-/** Events a page sends to the driver (through the `weftReport` binding). */
-export type PageEvent =
-  | { type: 'ready' }
-  | { type: 'started'; id: string; duration_us: number | null }
-  | {
-      type: 'progress';
-      id: string;
-      /** 0–1 when the input duration is known, else null. */
-      fraction: number | null;
-      media_time_us: number;
-      nodes: Record<string, NodeProgress>;
-    }
-  | { type: 'done'; id: string; outputs: { name: string; bytes: number; content_type: string | null }[] }
-  | { type: 'failed'; id: string; error: JobErrorInfo }
-  | { type: 'canceled'; id: string };
+const id = z.string().max(64);
+
+/**
+ * Events a page sends to the driver (through the `weftReport` binding). The driver parses them
+ * with this schema: a page runs untrusted pipelines, so what it says is checked, not cast.
+ */
+export const PageEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('started'), id, duration_us: z.number().nullable() }),
+  z.object({
+    type: z.literal('progress'),
+    id,
+    /** 0–1 when the input duration is known, else null. */
+    fraction: z.number().nullable(),
+    media_time_us: z.number(),
+    nodes: z.record(z.string(), NodeProgressSchema),
+  }),
+  z.object({
+    type: z.literal('done'),
+    id,
+    outputs: z.array(z.object({ name: z.string(), bytes: z.number(), content_type: z.string().nullable() })),
+    /** Frames handed between nodes and never closed (0 unless a node leaks). */
+    open_frames: z.number().int().default(0),
+  }),
+  z.object({ type: z.literal('failed'), id, error: JobErrorInfoSchema }),
+  z.object({ type: z.literal('canceled'), id }),
+  /** Something worth an operator's attention that did not fail the job (a leaked frame). */
+  z.object({ type: z.literal('warning'), id, code: z.string().regex(/^[a-z_]{1,64}$/), message: z.string().max(1024) }),
+]);
+export type PageEvent = z.input<typeof PageEventSchema>;
+/** A page event as the driver sees it after parsing. */
+export type ParsedPageEvent = z.output<typeof PageEventSchema>;
 
 /** Name of the function the driver exposes in the page. */
 export const REPORT_BINDING = 'weftReport';

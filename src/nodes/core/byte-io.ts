@@ -5,6 +5,18 @@
 import type { ByteSink, NodeContext, NodeIO } from '../../engine';
 import { closePacket } from '../../engine';
 
+/**
+ * A job input or output name (an upload field, `-i`/`-o` name, an output file): letters, digits,
+ * `_ . -`, at most 64, not starting with a dot. Hosts store them as file names.
+ */
+export const JOB_IO_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+/** What JOB_IO_NAME allows, for messages. */
+export const JOB_IO_NAME_RULE = "letters, digits, '_', '.', '-' (at most 64, not starting with '.')";
+
+/** A media type as sent in `Content-Type`: `type/subtype` with optional `; key=value` parameters. */
+export const MEDIA_TYPE =
+  /^[A-Za-z0-9][\w.+-]{0,63}\/[A-Za-z0-9][\w.+-]{0,63}(?:\s*;\s*[\w.+-]{1,64}=(?:[\w.+-]{1,64}|"[\x20-\x21\x23-\x5b\x5d-\x7e]{0,128}"))*$/;
+
 /** Default bytes per packet, as StreamKit's file nodes. */
 export const DEFAULT_CHUNK_SIZE = 8192;
 

@@ -21,6 +21,7 @@ export const fileReader = defineNode({
   description: 'Streams a file as bytes. The host resolves the path and allows only its configured directories.',
   categories: ['io', 'sources'],
   params,
+  requires: ['readFile'],
   inputs: [],
   outputs: [{ name: 'out', produces: { kind: 'binary' }, cardinality: 'broadcast' }],
   create: (ctx) => ({

@@ -17,6 +17,7 @@ export const fileWriter = defineNode({
     'Writes the bytes it receives to a file. The host resolves the path and allows only its configured directories.',
   categories: ['io', 'sinks'],
   params,
+  requires: ['writeFile'],
   inputs: [{ name: 'in', accepts: [{ kind: 'binary' }], cardinality: 'one' }],
   outputs: [],
   create: (ctx) => ({

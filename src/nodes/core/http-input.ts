@@ -1,21 +1,23 @@
 import { z } from 'zod';
 import type { OutputPinSpec } from '../../engine';
 import { defineNode } from '../../engine';
-import { DEFAULT_CHUNK_SIZE, sendStream } from './byte-io';
+import { DEFAULT_CHUNK_SIZE, JOB_IO_NAME, JOB_IO_NAME_RULE, sendStream } from './byte-io';
 
-const FieldSchema = z.union([
-  z.string().min(1),
-  z.strictObject({ name: z.string().min(1), required: z.boolean().default(true) }),
-]);
+/** Most upload fields one http_input reads. */
+const MAX_FIELDS = 64;
+
+const FieldName = z.string().regex(JOB_IO_NAME, `field names use ${JOB_IO_NAME_RULE}`);
+
+const FieldSchema = z.union([FieldName, z.strictObject({ name: FieldName, required: z.boolean().default(true) })]);
 
 const params = z
   .strictObject({
     /** The upload field (job input) this node reads. Default `media`; with several http_inputs, the node id. */
-    field: z.string().min(1).optional(),
+    field: FieldName.optional(),
     /** Whether the job fails when the field is missing. */
     required: z.boolean().default(true),
     /** Several fields, one output pin each (named like the field). */
-    fields: z.array(FieldSchema).min(1).optional(),
+    fields: z.array(FieldSchema).min(1).max(MAX_FIELDS).optional(),
   })
   .refine((p) => !(p.field && p.fields), { message: "'field' and 'fields' cannot both be set", path: ['fields'] });
 
@@ -38,6 +40,7 @@ export const httpInput = defineNode({
   description: 'Streams a named job input (uploaded file or URL) into the pipeline as bytes. Oneshot pipelines only.',
   categories: ['io', 'sources'],
   params,
+  requires: ['openInput'],
   modes: 'oneshot',
   inputs: [],
   outputs: (p): OutputPinSpec[] =>

@@ -48,6 +48,7 @@ function makeCapture(kind: keyof typeof CAPTURE_DEVICES, description: string): N
     description,
     categories: ['sources', video ? 'video' : 'audio'],
     params,
+    requires: ['openCapture'],
     inputs: [],
     outputs: [{ name: 'out', produces: type, cardinality: 'broadcast' }],
     create: (ctx) => ({
