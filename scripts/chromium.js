@@ -23,12 +23,20 @@ export function chromiumPath() {
 }
 
 /**
+ * Debian's `/usr/bin/chromium-headless-shell` is a shell script that runs the browser as its child
+ * instead of `exec`-ing it, so killing the process Playwright holds would leave the browser running.
+ * The binary it starts is launched directly.
+ */
+const HEADLESS_SHELL_BINARY = '/usr/lib/chromium/chromium-headless-shell';
+
+/**
  * The browser for headless workers: Debian's `chromium-headless-shell` when installed (same engine,
- * about half the memory, faster start), else the full Chromium.
+ * about half the memory, faster start), else the full Chromium (whose Debian wrapper does `exec`).
  */
 export function headlessShellPath() {
   const fromEnv = process.env.WEFT_CHROMIUM;
   if (fromEnv) return fromEnv;
+  if (existsSync(HEADLESS_SHELL_BINARY)) return HEADLESS_SHELL_BINARY;
   return existsSync('/usr/bin/chromium-headless-shell') ? '/usr/bin/chromium-headless-shell' : chromiumPath();
 }
 

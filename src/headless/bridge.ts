@@ -113,6 +113,8 @@ export async function startBridge(distDir: string): Promise<Bridge> {
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
+        // Pages are gone by now: their keep-alive connections would hold the close open.
+        if ('closeAllConnections' in server) server.closeAllConnections();
       }),
   };
 }

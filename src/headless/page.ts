@@ -104,7 +104,15 @@ async function runJob(job: PageJob, abort: AbortController): Promise<void> {
   };
   const parsed = parsePipeline(job.pipeline).pipeline;
   const pipeline = await tagPipeline(job.overrides ? overrideParams(parsed, job.overrides) : parsed, job.pipeline);
-  const session = new Session(pipeline, { registry, host, signal: abort.signal, statsIntervalMs: 0 });
+  const session = new Session(pipeline, {
+    registry,
+    host,
+    signal: abort.signal,
+    statsIntervalMs: 0,
+    // Frames garbage-collected while open are reported to the driver (server log, /metrics).
+    onLeak: (origin) =>
+      report({ type: 'warning', id: job.id, code: 'frame_leak', message: `a frame from ${origin} was never closed` }),
+  });
   const states = new Map<string, string>();
   session.on((e: SessionEvent) => {
     if (e.event === 'nodestatechanged') states.set(e.node_id, e.state);
@@ -139,10 +147,19 @@ async function runJob(job: PageJob, abort: AbortController): Promise<void> {
       return;
     }
     if (result.state === 'failed') throw result.error ?? new Error('the run failed without an error');
+    if (result.openFrames > 0) {
+      report({
+        type: 'warning',
+        id: job.id,
+        code: 'frame_leak',
+        message: `${result.openFrames} frame(s) handed between nodes were still open when the run ended`,
+      });
+    }
     report({
       type: 'done',
       id: job.id,
       outputs: [...sinks].map(([name, sink]) => ({ name, bytes: sink.bytes, content_type: null })),
+      open_frames: result.openFrames,
     });
   } finally {
     clearInterval(tick);
