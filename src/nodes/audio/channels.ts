@@ -8,10 +8,39 @@ const params = z.strictObject({
   channels: z.number().int().min(1).max(8),
 });
 
-/** Maps input planes to `count` output planes: down to mono averages, up from mono copies, else wraps. */
+/** −3 dB: how much of the centre and surround channels goes into each side of a stereo downmix. */
+const SURROUND_GAIN = Math.SQRT1_2;
+
+/**
+ * Stereo from 5.1 or 7.1 in WAVE order (FL FR FC LFE BL BR [SL SR]), as ITU-R BS.775 mixes it:
+ * each side takes its front, the centre and its surrounds at −3 dB; the LFE is left out. The sum
+ * is scaled so that a full-scale input cannot clip.
+ */
+function surroundToStereo(planes: Float32Array[]): Float32Array[] {
+  const n = planes[0]?.length ?? 0;
+  const [fl, fr, fc, , bl, br, sl, sr] = planes;
+  const left = new Float32Array(n);
+  const right = new Float32Array(n);
+  const sides = planes.length >= 8 ? 2 : 1;
+  const scale = 1 / (1 + SURROUND_GAIN * (1 + sides));
+  for (let i = 0; i < n; i++) {
+    const centre = (fc?.[i] ?? 0) * SURROUND_GAIN;
+    const ls = ((bl?.[i] ?? 0) + (sides === 2 ? (sl?.[i] ?? 0) : 0)) * SURROUND_GAIN;
+    const rs = ((br?.[i] ?? 0) + (sides === 2 ? (sr?.[i] ?? 0) : 0)) * SURROUND_GAIN;
+    left[i] = ((fl?.[i] ?? 0) + centre + ls) * scale;
+    right[i] = ((fr?.[i] ?? 0) + centre + rs) * scale;
+  }
+  return [left, right];
+}
+
+/**
+ * Maps input planes to `count` output planes: 5.1/7.1 to stereo with a standard downmix, down to
+ * mono averages, up from mono copies, else wraps.
+ */
 export function remix(planes: Float32Array[], count: number): Float32Array[] {
   const n = planes[0]?.length ?? 0;
   if (planes.length === count) return planes;
+  if (count === 2 && (planes.length === 6 || planes.length === 8)) return surroundToStereo(planes);
   if (count === 1) {
     const mono = new Float32Array(n);
     for (const plane of planes) for (let i = 0; i < n; i++) mono[i] = (mono[i] ?? 0) + (plane[i] ?? 0) / planes.length;

@@ -3,7 +3,9 @@ import type { AudioCodecName, NodeDefinition } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import { makeAudioData, readPlanar } from '../media/audio-data';
 import type { CodecLike } from '../media/codec-loop';
-import { CodecOutputs, codecEnding, codecError, codecOf, drainQueue, finish } from '../media/codec-loop';
+import { CodecOutputs, codecEnding, codecError, codecOf, drainQueue, finish, shutdown } from '../media/codec-loop';
+import { describeAudioCodec, mpegAudioName } from '../media/codecs';
+import { isPcmCodec, PcmAudioDecoder } from '../media/pcm';
 
 const params = z.strictObject({});
 
@@ -50,9 +52,11 @@ function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): Node
     outputs: [{ name: 'out', produces: { kind: 'raw_audio' }, cardinality: 'broadcast' }],
     create(ctx) {
       const outputs = new CodecOutputs();
-      let decoder: AudioDecoder | undefined;
+      let decoder: AudioDecoder | PcmAudioDecoder | undefined;
       let codecView: CodecLike | undefined;
       let configured: AudioDecoderConfig | undefined;
+      /** What is being decoded, for messages (refined from the bitstream for MPEG audio). */
+      let label = 'audio';
       // A packet may declare a shorter duration than its chunk (MP3 padding): output stops there.
       let end = Infinity;
       return {
@@ -63,30 +67,49 @@ function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): Node
                 throw ctx.error(`expects encoded audio, got ${packet.kind}`, { pin: 'in' });
               const config = packet.config;
               if (config && config !== configured) {
-                const support = await AudioDecoder.isConfigSupported(config);
-                if (!support.supported) {
-                  throw ctx.error(
-                    `this browser cannot decode '${config.codec}' (${config.sampleRate} Hz, ${config.numberOfChannels} ch)`,
-                    { pin: 'in' },
-                  );
+                // PCM is read here, not by WebCodecs (which lacks most layouts and crashes on some).
+                const pcm = isPcmCodec(config.codec);
+                if (!pcm) {
+                  const support = await AudioDecoder.isConfigSupported(config);
+                  if (!support.supported) {
+                    throw ctx.error(
+                      `this browser cannot decode ${describeAudioCodec(config.codec)} (${config.sampleRate} Hz, ${config.numberOfChannels} ch)`,
+                      { pin: 'in' },
+                    );
+                  }
                 }
                 if (decoder) await finish(codecView, outputs, io, 'out');
-                decoder ??= new AudioDecoder({
-                  output: (decoded) => {
-                    const data = trimToWindow(decoded, end);
-                    if (data) {
-                      outputs.push({
-                        kind: 'raw_audio',
-                        data,
-                        meta: { timestamp: micros(data.timestamp), duration: micros(data.duration) },
-                      });
-                    }
-                  },
-                  error: (e) => outputs.fail(codecError(ctx, `decoding ${configured?.codec ?? 'audio'}`, 'in', e)),
-                });
-                codecView ??= codecOf(decoder);
+                if (decoder && pcm !== decoder instanceof PcmAudioDecoder) {
+                  shutdown(codecView, outputs);
+                  decoder = undefined;
+                }
+                if (!decoder) {
+                  const init: AudioDecoderInit = {
+                    output: (decoded) => {
+                      const data = trimToWindow(decoded, end);
+                      if (data) {
+                        outputs.push({
+                          kind: 'raw_audio',
+                          data,
+                          meta: { timestamp: micros(data.timestamp), duration: micros(data.duration) },
+                        });
+                      }
+                    },
+                    error: (e) => outputs.fail(codecError(ctx, `decoding ${label}`, 'in', e)),
+                  };
+                  const made = pcm ? new PcmAudioDecoder(init) : new AudioDecoder(init);
+                  codecView = made instanceof PcmAudioDecoder ? made.codec() : codecOf(made);
+                  decoder = made;
+                }
                 decoder.configure(config);
                 configured = config;
+                label = describeAudioCodec(config.codec);
+                if (/^(mp3|mp4a\.6[9b])$/i.test(config.codec)) {
+                  const head = new Uint8Array(packet.chunk.byteLength); // copyTo needs room for all of it
+                  packet.chunk.copyTo(head);
+                  const mpeg = mpegAudioName(head);
+                  if (mpeg) label = `${mpeg} (${config.codec})`;
+                }
               }
               if (!decoder)
                 throw ctx.error('the first packet carries no decoder config; connect a demuxer or encoder output', {
@@ -107,7 +130,7 @@ function makeAudioDecoder(kind: string, codec: AudioCodecName | undefined): Node
           ctx,
           outputs,
           () => codecView,
-          () => `${configured?.codec ?? 'audio'} decoder`,
+          () => `${label} decoder`,
         ),
       };
     },

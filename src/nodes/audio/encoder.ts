@@ -79,7 +79,10 @@ function makeAudioEncoder<I>(
                 };
                 if (!(await AudioEncoder.isConfigSupported(config)).supported) {
                   throw ctx.error(
-                    `this browser cannot encode Opus at ${sampleRate} Hz, ${numberOfChannels} ch, ${ctx.params.bitrate} b/s`,
+                    `this browser cannot encode Opus at ${sampleRate} Hz, ${numberOfChannels} ch, ${ctx.params.bitrate} b/s` +
+                      (numberOfChannels > 2
+                        ? '; its Opus encoder takes mono or stereo: downmix first with audio::channels (channels: 2)'
+                        : ''),
                     { pin: 'in' },
                   );
                 }

@@ -44,6 +44,18 @@ async function pump(
 ): Promise<void> {
   const out = io.output(pin);
   const video = track.isVideoTrack();
+  if (track.isAudioTrack() && (track.numberOfChannels < 1 || !(track.sampleRate > 0))) {
+    throw ctx.error(
+      `audio track ${track.id} declares ${track.numberOfChannels} channel(s) at ${track.sampleRate} Hz, which no audio has; the file's header is damaged`,
+      { pin },
+    );
+  }
+  if (track.isVideoTrack() && (track.codedWidth < 1 || track.codedHeight < 1)) {
+    throw ctx.error(
+      `video track ${track.id} declares a ${track.codedWidth}x${track.codedHeight} picture; the file's header is damaged`,
+      { pin },
+    );
+  }
   const config = await track.getDecoderConfig();
   if (!config) {
     const codec = await track.getCodec();

@@ -78,3 +78,33 @@ export function encoderCodecString(codec: VideoCodecName, width: number, height:
 
 /** Every video codec name, for params and error hints. */
 export const VIDEO_CODECS: readonly VideoCodecName[] = ['h264', 'vp8', 'vp9', 'av1', 'hevc'];
+
+/** Names of audio codec strings for messages ('mp4a.40.2' → 'AAC (mp4a.40.2)'). */
+const AUDIO_CODEC_NAMES: readonly [RegExp, string][] = [
+  [/^mp4a\.40/i, 'AAC'],
+  [/^(mp3|mp4a\.6[9b])$/i, 'MPEG audio'],
+  [/^opus$/i, 'Opus'],
+  [/^vorbis$/i, 'Vorbis'],
+  [/^flac$/i, 'FLAC'],
+  [/^(pcm-|ulaw|alaw)/i, 'PCM'],
+];
+
+/** A codec string as a person reads it, e.g. "AAC (mp4a.40.2)"; "audio" when unknown. */
+export function describeAudioCodec(codec: string | undefined): string {
+  if (!codec) return 'audio';
+  const name = AUDIO_CODEC_NAMES.find(([re]) => re.test(codec))?.[1];
+  return name ? `${name} (${codec})` : `'${codec}'`;
+}
+
+/**
+ * The MPEG audio version and layer a frame header declares ("MPEG-1 Audio Layer II"), from the
+ * first bytes of a packet; undefined when they are not a frame header. mediabunny calls every
+ * MPEG audio layer 'mp3', but a Layer II stream is not MP3.
+ */
+export function mpegAudioName(bytes: Uint8Array): string | undefined {
+  const [b0, b1] = [bytes[0] ?? 0, bytes[1] ?? 0];
+  if (b0 !== 0xff || (b1 & 0xe0) !== 0xe0) return undefined;
+  const version = ['MPEG-2.5', undefined, 'MPEG-2', 'MPEG-1'][(b1 >> 3) & 3];
+  const layer = [undefined, 'III', 'II', 'I'][(b1 >> 1) & 3];
+  return version && layer ? `${version} Audio Layer ${layer}` : undefined;
+}

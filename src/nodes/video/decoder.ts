@@ -4,6 +4,9 @@ import { closePacket, defineNode, micros } from '../../engine';
 import type { CodecLike } from '../media/codec-loop';
 import { CodecOutputs, codecEnding, codecError, codecOf, drainQueue, finish } from '../media/codec-loop';
 
+/** Largest picture the decoder takes (8192x8192): one RGBA frame of it is 256 MiB. */
+export const MAX_VIDEO_PIXELS = 8192 * 8192;
+
 const params = z.strictObject({
   /** WebCodecs hardware preference. */
   hardware_acceleration: z.enum(['no-preference', 'prefer-hardware', 'prefer-software']).default('no-preference'),
@@ -40,6 +43,13 @@ function makeVideoDecoder(kind: string, codec: VideoCodecName | undefined): Node
                 throw ctx.error(`expects encoded video, got ${packet.kind}`, { pin: 'in' });
               const config = packet.config;
               if (config && config !== configured) {
+                const pixels = (config.codedWidth ?? 0) * (config.codedHeight ?? 0);
+                if (pixels > MAX_VIDEO_PIXELS) {
+                  throw ctx.error(
+                    `the video is ${config.codedWidth}x${config.codedHeight}, larger than Weft decodes (at most ${MAX_VIDEO_PIXELS / 1_048_576} Mpixel, e.g. 8192x8192): its frames would not fit in memory`,
+                    { pin: 'in' },
+                  );
+                }
                 const full: VideoDecoderConfig = { ...config, hardwareAcceleration: ctx.params.hardware_acceleration };
                 const support = await VideoDecoder.isConfigSupported(full);
                 if (!support.supported)

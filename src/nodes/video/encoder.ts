@@ -61,23 +61,34 @@ async function configure(ctx: NodeContext<VideoEncoderParams>, frame: VideoFrame
     ...(p.codec === 'h264' ? { avc: { format: 'avc' as const } } : {}),
   };
   const support = await VideoEncoder.isConfigSupported(config);
-  if (!support.supported) {
-    const working: string[] = [];
-    for (const other of VIDEO_CODECS) {
-      if (other === p.codec) continue;
-      const alt = { ...config, codec: encoderCodecString(other, width, height, fps) };
-      delete alt.avc;
-      if ((await VideoEncoder.isConfigSupported(alt)).supported) working.push(other);
-    }
-    throw ctx.error(
-      `this browser cannot encode '${config.codec}' (${p.codec} ${width}x${height}${p.bitrate_kbps === 0 ? ', constant quality' : ''}); ` +
-        (working.length > 0
-          ? `codecs that work here: ${working.join(', ')}`
-          : 'no video codec works at this size here'),
-      { pin: 'in', phase: 'run' },
-    );
-  }
+  if (!support.supported) throw ctx.error(await unsupportedReason(p, config, fps), { pin: 'in', phase: 'run' });
   return config;
+}
+
+/** A size every encoder here handles, to tell "too large" from "codec missing". */
+const PROBE_SIZE = { width: 1280, height: 720 } as const;
+
+/** Why `config` cannot be encoded here: the size, the codec, or both, and what would work. */
+async function unsupportedReason(p: VideoEncoderParams, config: VideoEncoderConfig, fps: number): Promise<string> {
+  const { width, height } = config;
+  const what = `this browser cannot encode '${config.codec}' (${p.codec} ${width}x${height}${p.bitrate_kbps === 0 ? ', constant quality' : ''})`;
+  const at = (codec: VideoCodecName, w: number, h: number): VideoEncoderConfig => {
+    const alt: VideoEncoderConfig = { ...config, codec: encoderCodecString(codec, w, h, fps), width: w, height: h };
+    if (codec !== 'h264') delete alt.avc;
+    return alt;
+  };
+  const big = width * height > PROBE_SIZE.width * PROBE_SIZE.height;
+  if (big && (await VideoEncoder.isConfigSupported(at(p.codec, PROBE_SIZE.width, PROBE_SIZE.height))).supported) {
+    return `${what}: the picture is too large for this encoder (${p.codec} works at ${PROBE_SIZE.width}x${PROBE_SIZE.height}); scale it down first with video::scale`;
+  }
+  const working: string[] = [];
+  for (const other of VIDEO_CODECS) {
+    if (other === p.codec) continue;
+    if ((await VideoEncoder.isConfigSupported(at(other, width, height))).supported) working.push(other);
+  }
+  return working.length > 0
+    ? `${what}; at this size these codecs work here: ${working.join(', ')}`
+    : `${what}; no video codec works at this size here: scale it down with video::scale`;
 }
 
 function encodeOptions(p: VideoEncoderParams, keyFrame: boolean): VideoEncoderEncodeOptions {
