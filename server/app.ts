@@ -3,12 +3,13 @@
  * Routes are defined here; `main.ts` binds them to a socket.
  */
 import { Hono } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Issue, NodeRegistry } from '../src/engine';
-import { checkPipelineText, PACKET_KINDS } from '../src/engine';
+import { MAX_PIPELINE_BYTES, PACKET_KINDS } from '../src/engine';
+import { originGuard, requireToken } from './guards';
+import { BodyError, readText } from './jobs/upload';
+import { checkPipeline } from './pipeline-check';
 import type { JobRoutesOptions } from './jobs/routes';
 import { jobRoutes } from './jobs/routes';
 import type { JobQueue } from './jobs/queue';
@@ -20,8 +21,7 @@ import { VERSION } from './version';
 export { VERSION };
 /** StreamKit's default upload limit. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
-/** Largest pipeline document `/api/v1/validate` accepts. */
-export const MAX_PIPELINE_BYTES = 1024 * 1024;
+export { MAX_PIPELINE_BYTES };
 
 /** What the app needs from its host. */
 export interface AppOptions {
@@ -30,6 +30,11 @@ export interface AppOptions {
   studioDir?: string;
   /** When set, every `/api/*` and `/metrics` request must send `Authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * Host names the server answers to (DNS-rebinding guard); undefined accepts any name (a
+   * wildcard bind, guarded by the token). See `allowedHostNames`.
+   */
+  allowedHosts?: readonly string[];
   /** The job API; absent in a validate-only app (tests of the schema routes). */
   jobs?: JobRoutesOptions & { queue: JobQueue };
 }
@@ -47,9 +52,16 @@ function apiError(code: string, message: string, extra: Partial<ApiError['error'
 export function createApp(options: AppOptions) {
   const app = new Hono();
 
+  app.use('*', originGuard(options.allowedHosts));
+
   app.use('*', async (c, next) => {
     await next();
+    // API answers are data, never documents: nothing in them may run or be framed.
+    if (c.req.path.startsWith('/api/') && !c.res.headers.has('content-security-policy'))
+      c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; sandbox");
     c.header('X-Content-Type-Options', 'nosniff');
+    // A refused body was not read to its end: the connection cannot be reused.
+    if (c.res.status === 413) c.header('Connection', 'close');
     c.header('Referrer-Policy', 'no-referrer');
     // Cross-origin isolation, so the studio may use SharedArrayBuffer.
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
@@ -57,18 +69,14 @@ export function createApp(options: AppOptions) {
   });
 
   if (options.token) {
-    const auth = bearerAuth({
-      token: options.token,
-      noAuthenticationHeaderMessage: apiError('unauthorized', 'send Authorization: Bearer <token>'),
-      invalidAuthenticationHeaderMessage: apiError('unauthorized', 'malformed Authorization header'),
-      invalidTokenMessage: apiError('unauthorized', 'invalid token'),
-    });
+    const auth = requireToken(options.token);
     app.use('/api/*', auth);
     app.use('/metrics', auth);
   }
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof BodyError) return c.json(apiError(error.code, error.message), error.status);
     console.error('weft: unhandled error in', c.req.method, c.req.path, error);
     return c.json(apiError('internal', 'internal server error'), 500);
   });
@@ -80,37 +88,16 @@ export function createApp(options: AppOptions) {
   app.get('/api/v1/schema/packets', (c) => c.json(PACKET_KINDS));
 
   app.post('/api/v1/validate', async (c) => {
-    const length = Number(c.req.header('content-length') ?? 0);
-    if (length > MAX_PIPELINE_BYTES) {
-      return c.json(apiError('too_large', `pipeline documents are limited to ${MAX_PIPELINE_BYTES} bytes`), 413);
-    }
-    const text = await c.req.text();
-    if (text.length > MAX_PIPELINE_BYTES) {
-      return c.json(apiError('too_large', `pipeline documents are limited to ${MAX_PIPELINE_BYTES} bytes`), 413);
-    }
-    const { valid, issues } = checkPipelineText(text, options.registry);
-    return c.json({ valid, issues }, 200 as ContentfulStatusCode);
+    // Counted while read, so a chunked body without Content-Length is bounded too.
+    const text = await readText(c.req.raw, MAX_PIPELINE_BYTES, 'a pipeline document');
+    const check = checkPipeline(text, options.registry);
+    return c.json({ valid: check.ok, issues: check.issues }, 200 as ContentfulStatusCode);
   });
 
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
 
   const jobs = options.jobs;
   if (jobs) {
-    const limit = bodyLimit({
-      maxSize: jobs.maxUploadBytes,
-      // The rest of the body is not read: tell the client not to reuse this connection.
-      onError: (c) =>
-        c.json(
-          apiError(
-            'too_large',
-            `uploads are limited to ${jobs.maxUploadBytes} bytes (${Math.round(jobs.maxUploadBytes / 1048576)} MiB)`,
-          ),
-          413,
-          { connection: 'close' },
-        ),
-    });
-    app.use('/api/v1/jobs', limit);
-    app.use('/api/v1/process', limit);
     app.route('/api/v1', jobRoutes(jobs));
     app.get('/metrics', async (c) =>
       c.text(await renderMetrics(jobs.service, jobs.queue, jobs.pool), 200, {

@@ -19,7 +19,7 @@ import { JobStore } from './jobs/store';
 import { fetchUrlInput } from './jobs/url-input';
 import { bindInputs, checkPipeline, parseOverrides } from './pipeline-check';
 import { ProgressBar } from './progress';
-import { createQueue, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_RETENTION_MS, startServer } from './serve';
+import { createQueue, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_RETENTION_MS, SHUTDOWN_TIMEOUT_MS, startServer } from './serve';
 import { VERSION } from './version';
 
 /** Exit codes: a failed job, and bad usage or an invalid pipeline. */
@@ -34,11 +34,15 @@ const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
   weft run PIPELINE [-i NAME=PATH|URL]... [-o NAME=PATH]... [--set NODE.PARAM=VALUE]...
                     (-i PATH / -o PATH bind the pipeline's default input / output)
   weft serve [--host H] [--port P] [--data DIR] [--workers N] [--redis URL] [--allow-private-urls]
+             [--allowed-hosts NAME,…] [--max-upload-mb N] [--max-duration SECONDS] [--job-timeout SECONDS]
   weft validate PIPELINE
   weft nodes [--json]
   weft submit PIPELINE [-i ...] [-o ...] [--set ...] --server URL [--token T]
   weft worker --redis URL --data DIR [--workers N]
 `;
+
+/** Commands that run until stopped; their process exits when they return. */
+export const LONG_RUNNING: ReadonlySet<string> = new Set(['serve', 'worker']);
 
 /** A usage error: printed with the usage text, exit code 2. */
 class UsageError extends Error {}
@@ -165,7 +169,8 @@ async function cmdRun(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof JobError) {
-      bar?.done(`weft: error: ${error.info.message}`);
+      if (bar) bar.done(`weft: error: ${error.info.message}`);
+      else process.stderr.write(`weft: error: ${error.info.message}\n`);
       return EXIT_FAILED;
     }
     throw error;
@@ -187,13 +192,25 @@ async function cmdServe(args: string[]): Promise<number> {
       redis: { type: 'string', default: process.env.WEFT_REDIS_URL },
       'allow-private-urls': { type: 'boolean', default: false },
       'max-upload-mb': { type: 'string' },
+      'max-duration': { type: 'string' },
       'job-timeout': { type: 'string' },
       'retention-hours': { type: 'string' },
+      'allowed-hosts': { type: 'string', default: process.env.WEFT_ALLOWED_HOSTS },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`--port must be an integer 0–65535, got '${values.port}'`);
+  const positive = (flag: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) fail(`--${flag} must be a positive number, got '${value}'`);
+    return n;
+  };
+  const maxUploadMb = positive('max-upload-mb', values['max-upload-mb']);
+  const maxDuration = positive('max-duration', values['max-duration']);
+  const jobTimeout = positive('job-timeout', values['job-timeout']);
+  const retentionHours = positive('retention-hours', values['retention-hours']);
   ensureBuilt(values.studio);
   const server = await startServer({
     host: values.host,
@@ -203,19 +220,27 @@ async function cmdServe(args: string[]): Promise<number> {
     ...(values.workers ? { workers: Number(values.workers) } : {}),
     ...(values.redis ? { redisUrl: values.redis } : {}),
     allowPrivateUrls: values['allow-private-urls'],
-    ...(values['max-upload-mb'] ? { maxUploadBytes: Number(values['max-upload-mb']) * 1024 * 1024 } : {}),
-    jobTimeoutMs: values['job-timeout'] ? Number(values['job-timeout']) * 1000 : DEFAULT_JOB_TIMEOUT_MS,
-    retentionMs: values['retention-hours'] ? Number(values['retention-hours']) * 3_600_000 : DEFAULT_RETENTION_MS,
+    ...(maxUploadMb ? { maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024) } : {}),
+    ...(maxDuration ? { maxMediaSeconds: maxDuration } : {}),
+    ...(values['allowed-hosts'] ? { allowedHosts: values['allowed-hosts'].split(',').map((h) => h.trim()) } : {}),
+    jobTimeoutMs: jobTimeout ? jobTimeout * 1000 : DEFAULT_JOB_TIMEOUT_MS,
+    retentionMs: retentionHours ? retentionHours * 3_600_000 : DEFAULT_RETENTION_MS,
   });
   console.log(
-    `weft: studio and API on ${server.url}/ (${server.pool.size} worker${server.pool.size > 1 ? 's' : ''}, ${values.redis ? 'Redis queue' : 'embedded queue'}, data in ${resolve(values.data)})${isLoopback(values.host) ? '' : ' — token required'}`,
+    `weft: studio and API on ${server.url}/ (${server.pool.size} headless page${server.pool.size > 1 ? 's' : ''}, ${values.redis ? 'Redis queue' : 'embedded queue'}, data in ${resolve(values.data)}, browser tagged --${server.pool.processMarker})${isLoopback(values.host) ? '' : ' — token required'}`,
   );
   await new Promise<void>((done) => {
-    const stop = () => {
+    const stop = (signal: string) => {
+      console.log(`weft: ${signal}: shutting down (running jobs stay queued for the next start)`);
+      // A shutdown that hangs anyway must not keep the process: exit when its time is up.
+      setTimeout(() => {
+        console.error('weft: shutdown took too long; exiting');
+        process.exit(EXIT_FAILED);
+      }, SHUTDOWN_TIMEOUT_MS + 1_000).unref();
       void server.close().finally(done);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
   });
   return 0;
 }

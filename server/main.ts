@@ -4,4 +4,5 @@
  */
 import { main } from './cli';
 
-process.exitCode = await main(['serve', ...process.argv.slice(2)]);
+// Once the server has shut down, exit whatever handle a library left open.
+process.exit(await main(['serve', ...process.argv.slice(2)]));

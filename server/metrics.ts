@@ -2,7 +2,7 @@
  * `/metrics` in Prometheus' text format: jobs by state, job durations, queue depth, worker
  * restarts. A handful of gauges and counters needs no client library.
  */
-import type { HeadlessPool } from '../src/headless/driver';
+import type { PipelineRunner } from '../src/headless/driver';
 import type { JobQueue } from './jobs/queue';
 import type { JobService } from './jobs/service';
 
@@ -17,7 +17,7 @@ function line(name: string, value: number, labels: Record<string, string> = {}):
 export async function renderMetrics(
   service: JobService,
   queue: JobQueue,
-  pool: HeadlessPool | undefined,
+  pool: PipelineRunner | undefined,
 ): Promise<string> {
   const counts = await queue.counts();
   const out: string[] = [
@@ -40,9 +40,18 @@ export async function renderMetrics(
     '# HELP weft_worker_restarts_total Headless workers replaced after a crash or hang.',
     '# TYPE weft_worker_restarts_total counter',
     line('weft_worker_restarts_total', pool?.restarts ?? 0),
+    '# HELP weft_page_crashes_total Headless pages that crashed or hung under a job.',
+    '# TYPE weft_page_crashes_total counter',
+    line('weft_page_crashes_total', pool?.crashes ?? 0),
     '# HELP weft_workers Headless pages in the pool.',
     '# TYPE weft_workers gauge',
     line('weft_workers', pool?.size ?? 0),
+    '# HELP weft_page_warnings_total Warnings headless pages reported (frame_leak: a frame never closed), by code.',
+    '# TYPE weft_page_warnings_total counter',
+    line('weft_page_warnings_total', pool?.warnings?.frame_leak ?? 0, { code: 'frame_leak' }),
+    ...Object.entries(pool?.warnings ?? {})
+      .filter(([code]) => code !== 'frame_leak')
+      .map(([code, n]) => line('weft_page_warnings_total', n, { code })),
     '# HELP weft_webhook_failures_total Webhooks that failed after every retry.',
     '# TYPE weft_webhook_failures_total counter',
     line('weft_webhook_failures_total', service.metrics.webhookFailures),

@@ -57,7 +57,7 @@ export function openApiDocument(): object {
         post: {
           summary: 'Submit a job',
           description:
-            'multipart/form-data: field `config` (pipeline) and one file per input (field name = input name); optional `webhook`, repeated `set` (NODE.PARAM=VALUE). Or JSON `{config, inputs: {name: url}, webhook?, set?}`.',
+            'A oneshot pipeline (dynamic pipelines run as sessions). multipart/form-data: field `config` (pipeline, at most 1 MiB) and one file per input (field name = input name); optional `webhook`, repeated `set` (NODE.PARAM=VALUE), `max_duration` (seconds of media the job may produce, up to the server limit). Or JSON `{config, inputs: {name: url}, webhook?, set?, max_duration?}`.',
           requestBody: {
             content: {
               'multipart/form-data': {

@@ -4,15 +4,34 @@
  */
 import type { Issue, NodeRegistry, Pipeline } from '../src/engine';
 import { checkPipelineText, formatIssue } from '../src/engine';
+import { HEADLESS_HOST } from '../src/headless/protocol';
 import { jobIo } from '../src/nodes';
 
 /** A pipeline that parsed and compiled, or every problem found. */
 export type CheckResult = { ok: true; pipeline: Pipeline; issues: Issue[] } | { ok: false; issues: Issue[] };
 
-/** Parses and compiles `text` against `registry`. */
+/** Parses and compiles `text` for the headless pages that will run it. */
 export function checkPipeline(text: string, registry: NodeRegistry): CheckResult {
-  const { pipeline, issues, valid } = checkPipelineText(text, registry);
+  const { pipeline, issues, valid } = checkPipelineText(text, registry, { host: HEADLESS_HOST });
   return pipeline && valid ? { ok: true, pipeline, issues } : { ok: false, issues };
+}
+
+/**
+ * Checks `text` as a job: a oneshot pipeline (it ends when its inputs end). A dynamic pipeline runs
+ * until it is stopped, so it is a live session, not a job.
+ */
+export function checkJobPipeline(text: string, registry: NodeRegistry): CheckResult {
+  const check = checkPipeline(text, registry);
+  if (!check.ok || check.pipeline.mode === 'oneshot') return check;
+  const issue: Issue = {
+    code: 'mode',
+    severity: 'error',
+    param: 'mode',
+    message:
+      "this pipeline is dynamic ('mode: dynamic', or no mode, which is StreamKit's default): it runs until it is stopped, so it runs as a live session, not as a job",
+    hint: "set 'mode: oneshot' for a job that ends when its inputs end",
+  };
+  return { ok: false, issues: [issue, ...check.issues] };
 }
 
 /** The API error for a failed check: the first problem's node/pin/param, every problem listed. */

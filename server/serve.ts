@@ -11,6 +11,7 @@ import { HeadlessPool } from '../src/headless/driver';
 import { createRegistry } from '../src/nodes';
 import { createApp, DEFAULT_MAX_UPLOAD_BYTES } from './app';
 import { isLoopback } from './config';
+import { allowedHostNames } from './guards';
 import { EmbeddedQueue } from './jobs/embedded-queue';
 import { executeJob } from './jobs/execute';
 import type { JobQueue } from './jobs/queue';
@@ -22,6 +23,12 @@ import { loadOrCreateSecret, loadOrCreateToken } from './token';
 export const DEFAULT_JOB_TIMEOUT_MS = 60 * 60 * 1000;
 /** Default retention of finished jobs and their outputs: seven days. */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Default most media one job may produce: four hours. */
+export const DEFAULT_MAX_MEDIA_SECONDS = 4 * 60 * 60;
+/** Time a shutdown gets in all; what is still open then is cut off. */
+export const SHUTDOWN_TIMEOUT_MS = 8_000;
+/** Part of it that running jobs get to stop (they are left queued for the next start). */
+const SHUTDOWN_JOB_GRACE_MS = 4_000;
 
 export interface ServerSettings {
   host: string;
@@ -34,6 +41,10 @@ export interface ServerSettings {
   jobTimeoutMs?: number;
   retentionMs?: number;
   allowPrivateUrls?: boolean;
+  /** Most media one job may produce, in seconds. */
+  maxMediaSeconds?: number;
+  /** Extra host names to answer to (`--allowed-hosts`); `*` accepts any. */
+  allowedHosts?: string[];
   /** BullMQ on Redis instead of the embedded queue. */
   redisUrl?: string;
   /** With Redis: also run jobs in this process (default true). */
@@ -58,6 +69,10 @@ export async function createQueue(redisUrl: string | undefined): Promise<JobQueu
   const queue = new RedisQueue(redisUrl);
   await queue.ready(); // events of jobs started meanwhile by other workers are not missed
   return queue;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
@@ -89,19 +104,23 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     queue,
     retentionMs: settings.retentionMs ?? DEFAULT_RETENTION_MS,
     webhookSecret: await loadOrCreateSecret(dataDir, 'webhook-secret'),
+    allowPrivateUrls: settings.allowPrivateUrls ?? false,
   });
   const pool = await HeadlessPool.start({
     distDir: studioDir,
+    log,
     ...(settings.workers ? { size: settings.workers } : {}),
   });
   const jobTimeoutMs = settings.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
   // With Redis the queue itself survives restarts: only the embedded queue needs re-adding.
   await service.start({ requeue: !settings.redisUrl });
   if (settings.work !== false) queue.process((task) => executeJob({ store, pool, jobTimeoutMs }, task), pool.size);
+  const allowedHosts = allowedHostNames(settings.host, settings.allowedHosts);
   const app = createApp({
     registry,
     studioDir,
     ...(token ? { token } : {}),
+    ...(allowedHosts ? { allowedHosts } : {}),
     jobs: {
       registry,
       service,
@@ -110,6 +129,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       maxUploadBytes: settings.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
       allowPrivateUrls: settings.allowPrivateUrls ?? false,
       jobTimeoutMs,
+      maxMediaSeconds: settings.maxMediaSeconds ?? DEFAULT_MAX_MEDIA_SECONDS,
       tmpDir: join(dataDir, 'tmp'),
     },
   });
@@ -127,11 +147,18 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     pool,
     service,
     queue,
+    /**
+     * Stops within SHUTDOWN_TIMEOUT_MS: no new connections, event streams end, running jobs are
+     * stopped and left queued (they run again on the next start), no page is replaced, the browser
+     * exits (or is killed), and connections still open at the end are cut.
+     */
     async close() {
+      const closed = new Promise<void>((done) => server.close(() => done()));
       service.close();
-      await queue.close();
-      await new Promise<void>((done) => server.close(() => done()));
-      await pool.close();
+      const stop = Promise.all([queue.close(), pool.close({ graceMs: SHUTDOWN_JOB_GRACE_MS })]);
+      await Promise.race([stop, sleep(SHUTDOWN_TIMEOUT_MS - 1_000)]);
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await Promise.race([closed, sleep(1_000)]);
     },
   };
 }

@@ -33,7 +33,14 @@ export function staticFiles(dir: string) {
   const root = resolve(dir);
   const app = new Hono();
   app.get('*', async (c) => {
-    const wanted = normalize(decodeURIComponent(new URL(c.req.url).pathname)).replace(/^([/\\])+/, '');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      return c.text('not found', 404); // a malformed escape (%E0%A4%A) names no file
+    }
+    if (decoded.includes('\0')) return c.text('not found', 404);
+    const wanted = normalize(decoded).replace(/^([/\\])+/, '');
     const path = resolve(join(root, wanted));
     if (path !== root && !path.startsWith(root + sep)) return c.text('not found', 404);
     const file = (await isFile(path)) ? path : join(root, 'index.html');

@@ -4,6 +4,8 @@
  */
 import type { JobQueue, QueueEvent, QueueHandler } from './queue';
 import { DEFAULT_MAX_ATTEMPTS, RetryableError, ShutdownError } from './queue';
+import { clip } from '../../src/engine';
+import { isJobId, UnsafePathError } from './ids';
 
 export class EmbeddedQueue implements JobQueue {
   readonly #waiting: { id: string; attempt: number }[] = [];
@@ -21,6 +23,7 @@ export class EmbeddedQueue implements JobQueue {
 
   add(id: string): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the queue is closed'));
+    if (!isJobId(id)) return Promise.reject(new UnsafePathError(`'${clip(id)}' is not a job id`));
     this.#waiting.push({ id, attempt: 1 });
     this.#pump();
     return Promise.resolve();

@@ -4,7 +4,7 @@
  * and record the outcome. A job already finished is not run again (exactly once across workers).
  */
 import { hostname } from 'node:os';
-import type { HeadlessPool, JobProgress } from '../../src/headless/driver';
+import type { JobProgress, PipelineRunner } from '../../src/headless/driver';
 import { JobError } from '../../src/headless/driver';
 import { fileSink } from '../../src/headless/file-sink';
 import type { JobRecord } from './record';
@@ -12,7 +12,11 @@ import { FINAL_STATES } from './record';
 import type { QueueTask } from './queue';
 import { DEFAULT_MAX_ATTEMPTS, RetryableError, ShutdownError } from './queue';
 import type { JobStore } from './store';
-import { SAFE_NAME } from './store';
+import { isSafeName } from './ids';
+import { MEDIA_TYPE } from '../../src/nodes';
+
+/** A job that crashed (or hung) its headless page this many times fails instead of being retried. */
+export const MAX_CRASHES = 2;
 
 /** How often a running job's progress is written to its record. */
 const PROGRESS_SAVE_MS = 1_000;
@@ -22,7 +26,7 @@ const FALLBACK_TYPE = 'application/octet-stream';
 
 export interface ExecuteOptions {
   store: JobStore;
-  pool: HeadlessPool;
+  pool: PipelineRunner;
   /** Whole-job limit in ms (0: none). */
   jobTimeoutMs: number;
   maxAttempts?: number;
@@ -59,11 +63,12 @@ export async function executeJob(options: ExecuteOptions, task: QueueTask): Prom
       pipeline: record.pipeline,
       inputs: Object.fromEntries(record.inputs.map((i) => [i.name, store.inputPath(task.id, i.name)])),
       openOutput: (name, contentType) => {
-        if (!SAFE_NAME.test(name)) throw new Error(`output name '${name}' is not allowed (letters, digits, _ . -)`);
-        types.set(name, contentType ?? FALLBACK_TYPE);
+        if (!isSafeName(name)) throw new Error(`output name '${name}' is not allowed (letters, digits, _ . -)`);
+        types.set(name, contentType && MEDIA_TYPE.test(contentType) ? contentType : FALLBACK_TYPE);
         return fileSink(store.outputPath(task.id, name));
       },
       ...(record.overrides ? { overrides: record.overrides } : {}),
+      ...(record.max_media_us !== null ? { maxMediaUs: record.max_media_us } : {}),
       signal: task.signal,
       timeoutMs: options.jobTimeoutMs,
       onProgress,
@@ -90,14 +95,27 @@ export async function executeJob(options: ExecuteOptions, task: QueueTask): Prom
         ? error.info
         : { code: 'internal', message: error instanceof Error ? error.message : String(error) };
     const canceled = task.signal.aborted || info.code === 'canceled';
+    const crashes =
+      (store.get(task.id)?.crashes ?? record.crashes) + (error instanceof JobError && error.crashed ? 1 : 0);
+    // A page that crashed twice on this job will crash again: the input is at fault, not the page.
+    const crashedOut = crashes >= MAX_CRASHES && error instanceof JobError && error.crashed;
     const retry =
       error instanceof JobError &&
       error.retryable &&
       !canceled &&
+      !crashedOut &&
       task.attempt < (options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    const failure = crashedOut
+      ? {
+          ...info,
+          code: 'worker_crashed',
+          message: `the job crashed the headless page ${crashes} times, so it is not retried again (last: ${info.message}); the input may use a format or size this browser cannot handle`,
+        }
+      : info;
     await store.update(task.id, {
       state: canceled ? 'canceled' : retry ? 'queued' : 'failed',
-      error: canceled ? { code: 'canceled', message: 'the job was canceled' } : info,
+      error: canceled ? { code: 'canceled', message: 'the job was canceled' } : failure,
+      crashes,
       ...(retry ? {} : { finished_at: new Date().toISOString() }),
     });
     if (retry) throw new RetryableError(info.message);

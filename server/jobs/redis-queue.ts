@@ -8,6 +8,8 @@ import { Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobQueue, QueueEvent, QueueHandler } from './queue';
 import { DEFAULT_MAX_ATTEMPTS, RetryableError, ShutdownError } from './queue';
+import { clip } from '../../src/engine';
+import { assertJobId, isJobId } from './ids';
 
 /** BullMQ queue name. */
 export const QUEUE_NAME = 'weft-jobs';
@@ -53,6 +55,7 @@ export class RedisQueue implements JobQueue {
   }
 
   async add(id: string): Promise<void> {
+    assertJobId(id);
     // The job id doubles as BullMQ's id: adding a job twice (a restart) is a no-op.
     await this.#queue.add(
       'job',
@@ -69,6 +72,8 @@ export class RedisQueue implements JobQueue {
   process(handler: QueueHandler, concurrency: number): void {
     if (this.#worker) throw new Error('process() was already called on this queue');
     const processor = async (job: Job<Payload>, _token?: string, signal?: AbortSignal): Promise<void> => {
+      // Whatever is in Redis is checked before it names a job (and so a directory).
+      if (!isJobId(job.data.id)) throw new UnrecoverableError(`'${clip(String(job.data.id))}' is not a job id`);
       const controller = new AbortController();
       signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
       const onClose = () => controller.abort(this.#closing.signal.reason);

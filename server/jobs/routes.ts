@@ -1,40 +1,47 @@
 /**
  * The job API: `POST/GET /api/v1/jobs`, job status, SSE events, outputs, cancel, and StreamKit's
  * synchronous `POST /api/v1/process`.
+ *
+ * Every request body is read with a byte count (`upload.ts`); every job id in a path is checked
+ * against the server's id format before it is looked up; outputs are served so that they can never
+ * run as pages in the API's origin (`../guards.ts`).
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ReadableStream as NodeWebStream } from 'node:stream/web';
-import { pipeline as pipe } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { NodeRegistry, Pipeline } from '../../src/engine';
-import { compileGraph, overrideParams } from '../../src/engine';
-import type { HeadlessPool } from '../../src/headless/driver';
+import { clip, compileGraph, MAX_PIPELINE_BYTES, overrideParams } from '../../src/engine';
+import type { PipelineRunner } from '../../src/headless/driver';
 import { JobError } from '../../src/headless/driver';
+import { HEADLESS_HOST } from '../../src/headless/protocol';
 import { fileSink } from '../../src/headless/file-sink';
-import { bindInputs, checkPipeline, issuesError, parseOverrides } from '../pipeline-check';
+import { outputHeaders } from '../guards';
+import { checkOutboundUrl } from '../outbound';
+import { bindInputs, checkJobPipeline, issuesError, parseOverrides } from '../pipeline-check';
+import { inside, isJobId, isSafeName } from './ids';
 import type { JobRecord } from './record';
 import { FINAL_STATES, publicJob } from './record';
 import type { JobService } from './service';
-import { SAFE_NAME } from './store';
-import { checkUrl, fetchUrlInput, UrlInputError } from './url-input';
+import { BodyError, MAX_FIELD_BYTES, readText, readUpload } from './upload';
+import type { UploadedFile } from './upload';
+import { fetchUrlInput, OutboundError } from './url-input';
 
 export interface JobRoutesOptions {
   registry: NodeRegistry;
   service: JobService;
-  pool: HeadlessPool;
+  pool: PipelineRunner;
   /** Largest upload or URL input, in bytes. */
   maxUploadBytes: number;
   allowPrivateUrls: boolean;
   jobTimeoutMs: number;
-  /** Scratch space for `/process`. */
+  /** Most media a job may produce, in seconds (a job may ask for less with `max_duration`). */
+  maxMediaSeconds: number;
+  /** Scratch space for uploads in flight and `/process`. */
   tmpDir: string;
 }
 
@@ -44,13 +51,36 @@ function apiError(c: Context, status: ErrorStatus, code: string, message: string
   return c.json({ error: { code, message, ...extra } }, status);
 }
 
+/** Multipart fields that are options of the job, not inputs. */
+const OPTION_FIELDS = new Set(['config', 'webhook', 'set', 'max_duration']);
+
 /** The JSON form of `POST /api/v1/jobs`. */
 const JsonJobSchema = z.strictObject({
   config: z.union([z.string(), z.record(z.string(), z.unknown())]),
-  inputs: z.record(z.string(), z.string()).default({}),
-  webhook: z.string().optional(),
-  set: z.array(z.string()).default([]),
+  inputs: z.record(z.string(), z.string().max(MAX_FIELD_BYTES)).default({}),
+  webhook: z.string().max(MAX_FIELD_BYTES).optional(),
+  set: z.array(z.string().max(MAX_FIELD_BYTES)).max(64).default([]),
+  max_duration: z.number().positive().optional(),
 });
+
+/** A submission that passed every check, with its uploaded files still in the scratch directory. */
+interface Accepted {
+  text: string;
+  files: UploadedFile[];
+  urls: [string, string][];
+  webhook: string | undefined;
+  overrides: Record<string, Record<string, unknown>>;
+  /** Media-duration bound, µs. */
+  maxMediaUs: number;
+}
+
+class Refusal extends Error {
+  readonly response: Response;
+  constructor(response: Response) {
+    super('refused');
+    this.response = response;
+  }
+}
 
 /** Applies overrides to a pipeline and re-checks it, so a bad `--set` is refused before it runs. */
 function withOverrides(pipeline: Pipeline, overrides: Record<string, Record<string, unknown>>, registry: NodeRegistry) {
@@ -60,14 +90,8 @@ function withOverrides(pipeline: Pipeline, overrides: Record<string, Record<stri
   } catch (error) {
     return { error: (error as Error).message };
   }
-  const issues = compileGraph(next, registry).issues;
+  const issues = compileGraph(next, registry, { host: HEADLESS_HOST }).issues;
   return issues.some((i) => i.severity === 'error') ? { issues } : {};
-}
-
-/** Writes an uploaded file to disk without holding more than a chunk of it in memory. */
-async function saveFile(file: File, path: string): Promise<number> {
-  await pipe(Readable.fromWeb(file.stream() as NodeWebStream), createWriteStream(path));
-  return file.size;
 }
 
 function httpStatusFor(error: JobError): ErrorStatus {
@@ -80,146 +104,206 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
   const { registry, service } = options;
   const store = service.store;
   const app = new Hono();
+  const maxMediaUs = options.maxMediaSeconds * 1_000_000;
 
-  /** Parses and checks a submission; returns a response on failure. */
-  async function accept(c: Context) {
+  /** A fresh scratch directory under the data dir. */
+  const scratch = () => inside(options.tmpDir, randomUUID());
+
+  /** Reads the body (multipart into `dir`, or JSON) and checks everything; throws a `Refusal`. */
+  async function accept(c: Context, dir: string, rules: { configFirst?: boolean }): Promise<Accepted> {
     const type = c.req.header('content-type') ?? '';
-    let text: string;
-    const files: [string, File][] = [];
+    const refuse = (status: ErrorStatus, code: string, message: string, extra: object = {}): never => {
+      throw new Refusal(apiError(c, status, code, message, extra));
+    };
+    let text: string | undefined;
+    let files: UploadedFile[] = [];
     let urls: [string, string][] = [];
     let webhook: string | undefined;
     let sets: string[] = [];
+    let maxDuration: number | undefined;
     if (type.startsWith('multipart/form-data')) {
-      const form = await c.req.formData();
-      const config = form.get('config');
-      if (config === null)
-        return {
-          response: apiError(c, 400, 'bad_request', "the multipart body needs a 'config' field with the pipeline"),
-        };
-      text = typeof config === 'string' ? config : await config.text();
-      for (const [name, value] of form.entries()) {
-        if (name === 'config') continue;
-        if (name === 'webhook' && typeof value === 'string') webhook = value;
-        else if (name === 'set' && typeof value === 'string') sets.push(value);
-        else if (typeof value === 'string') urls.push([name, value]);
-        else files.push([name, value]);
+      const upload = await readUpload(c.req.raw, dir, {
+        maxBytes: options.maxUploadBytes,
+        maxConfigBytes: MAX_PIPELINE_BYTES,
+      });
+      // StreamKit's /process reads the pipeline first, to bind the media fields that follow.
+      if (rules.configFirst && upload.order[0] !== 'config')
+        refuse(400, 'bad_request', "Multipart fields must be ordered: 'config' first");
+      files = upload.files.filter((f) => !OPTION_FIELDS.has(f.name));
+      for (const [name, value] of upload.fields) {
+        if (name === 'config') text = value;
+        else if (name === 'webhook') webhook = value;
+        else if (name === 'set') sets.push(value);
+        else if (name === 'max_duration') {
+          maxDuration = Number(value);
+          if (!Number.isFinite(maxDuration) || maxDuration <= 0)
+            refuse(400, 'bad_request', `max_duration must be a number of seconds, not '${clip(value)}'`, {
+              param: 'max_duration',
+            });
+        } else urls.push([name, value]);
       }
+      if (text === undefined) refuse(400, 'bad_request', "the multipart body needs a 'config' field with the pipeline");
     } else if (type.startsWith('application/json')) {
-      const parsed = JsonJobSchema.safeParse(await c.req.json().catch(() => undefined));
+      const body = await readText(c.req.raw, MAX_PIPELINE_BYTES + 64 * 1024, 'a JSON job request');
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        refuse(400, 'bad_request', 'the body is not valid JSON');
+      }
+      const parsed = JsonJobSchema.safeParse(json);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        return {
-          response: apiError(c, 400, 'bad_request', `invalid job request: ${issue?.message ?? 'not JSON'}`, {
-            param: issue?.path.join('.') ?? '',
-          }),
-        };
+        refuse(400, 'bad_request', `invalid job request: ${clip(issue?.message ?? 'not JSON', 200)}`, {
+          param: issue?.path.join('.') ?? '',
+        });
+        throw new Error('unreachable');
       }
       text = typeof parsed.data.config === 'string' ? parsed.data.config : JSON.stringify(parsed.data.config);
       urls = Object.entries(parsed.data.inputs);
       webhook = parsed.data.webhook;
       sets = parsed.data.set;
+      maxDuration = parsed.data.max_duration;
     } else {
-      return {
-        response: apiError(
-          c,
-          400,
-          'bad_request',
-          'send multipart/form-data (config + files) or application/json (config + input URLs)',
-        ),
-      };
+      refuse(400, 'bad_request', 'send multipart/form-data (config + files) or application/json (config + input URLs)');
     }
-    const check = checkPipeline(text, registry);
-    if (!check.ok) return { response: c.json({ error: issuesError(check.issues) }, 400) };
-    let overrides: Record<string, Record<string, unknown>>;
+    const pipelineText = text ?? '';
+    const check = checkJobPipeline(pipelineText, registry);
+    if (!check.ok) {
+      const tooLarge = check.issues.some((i) => i.code === 'too_large');
+      throw new Refusal(c.json({ error: issuesError(check.issues) }, tooLarge ? 413 : 400));
+    }
+    let overrides: Record<string, Record<string, unknown>> = {};
     try {
       overrides = parseOverrides(sets);
     } catch (error) {
-      return { response: apiError(c, 400, 'bad_request', (error as Error).message, { param: 'set' }) };
+      refuse(400, 'bad_request', clip((error as Error).message, 200), { param: 'set' });
     }
     const over = withOverrides(check.pipeline, overrides, registry);
-    if (over.error) return { response: apiError(c, 400, 'bad_request', over.error, { param: 'set' }) };
-    if (over.issues) return { response: c.json({ error: issuesError(over.issues) }, 400) };
-    const names = [...files.map(([n]) => n), ...urls.map(([n]) => n)];
-    const bad = names.find((n) => !SAFE_NAME.test(n));
+    if (over.error) refuse(400, 'bad_request', clip(over.error, 200), { param: 'set' });
+    if (over.issues) throw new Refusal(c.json({ error: issuesError(over.issues) }, 400));
+    const names = [...files.map((f) => f.name), ...urls.map(([n]) => n)];
+    const bad = names.find((n) => !isSafeName(n));
     if (bad !== undefined)
-      return {
-        response: apiError(c, 400, 'bad_request', `input name '${bad}' is not allowed (letters, digits, _ . -)`),
-      };
+      refuse(400, 'bad_request', `input name '${clip(bad)}' is not allowed (letters, digits, _ . -)`);
     const binding = bindInputs(check.pipeline, names);
-    if (binding) return { response: apiError(c, 400, 'bad_input', binding) };
+    if (binding) refuse(400, 'bad_input', binding);
+    for (const [, url] of urls) checkOutboundUrl(url, options.allowPrivateUrls, 'URL input');
+    if (webhook) checkOutboundUrl(webhook, options.allowPrivateUrls, 'webhook');
+    if (maxDuration !== undefined && maxDuration * 1_000_000 > maxMediaUs) {
+      refuse(
+        400,
+        'bad_request',
+        `max_duration ${maxDuration} s is over this server's limit of ${options.maxMediaSeconds} s`,
+        { param: 'max_duration' },
+      );
+    }
+    return {
+      text: pipelineText,
+      files,
+      urls,
+      webhook,
+      overrides,
+      maxMediaUs: maxDuration !== undefined ? Math.round(maxDuration * 1_000_000) : maxMediaUs,
+    };
+  }
+
+  /** Runs `accept`, turning refusals and body errors into responses. */
+  async function acceptOrRespond(
+    c: Context,
+    dir: string,
+    rules: { configFirst?: boolean } = {},
+  ): Promise<Accepted | Response> {
     try {
-      for (const [, url] of urls) checkUrl(url, options.allowPrivateUrls);
-      if (webhook) checkUrl(webhook, options.allowPrivateUrls);
+      return await accept(c, dir, rules);
     } catch (error) {
-      if (error instanceof UrlInputError) return { response: apiError(c, 400, 'bad_url', error.message) };
+      if (error instanceof Refusal) return error.response;
+      if (error instanceof BodyError) return apiError(c, error.status, error.code, error.message);
+      if (error instanceof OutboundError) return apiError(c, error.status, 'bad_url', error.message);
       throw error;
     }
-    return { text, files, urls, webhook, overrides };
+  }
+
+  /** The job of a path's `:id`, or a 404 (an id not in the server's format is never looked up). */
+  async function jobOf(c: Context): Promise<JobRecord | Response> {
+    const id = c.req.param('id') ?? '';
+    const job = isJobId(id) ? await store.reload(id) : undefined;
+    return job ?? apiError(c, 404, 'not_found', `no job '${clip(id)}'`);
   }
 
   app.post('/jobs', async (c) => {
-    const accepted = await accept(c);
-    if ('response' in accepted) return accepted.response;
-    const id = store.newId();
-    await store.prepare(id);
-    const inputs: JobRecord['inputs'] = [];
+    const dir = scratch();
     try {
-      for (const [name, file] of accepted.files)
-        inputs.push({ name, bytes: await saveFile(file, store.inputPath(id, name)) });
-      for (const [name, url] of accepted.urls) {
-        const bytes = await fetchUrlInput(url, store.inputPath(id, name), {
-          allowPrivate: options.allowPrivateUrls,
-          maxBytes: options.maxUploadBytes,
-        });
-        inputs.push({ name, bytes, url });
+      const accepted = await acceptOrRespond(c, dir);
+      if (accepted instanceof Response) return accepted;
+      const id = store.newId();
+      await store.prepare(id);
+      const inputs: JobRecord['inputs'] = [];
+      try {
+        for (const file of accepted.files) {
+          await rename(file.path, store.inputPath(id, file.name));
+          inputs.push({ name: file.name, bytes: file.bytes });
+        }
+        for (const [name, url] of accepted.urls) {
+          const bytes = await fetchUrlInput(url, store.inputPath(id, name), {
+            allowPrivate: options.allowPrivateUrls,
+            maxBytes: options.maxUploadBytes,
+          });
+          inputs.push({ name, bytes, url });
+        }
+      } catch (error) {
+        await store.remove(id);
+        if (error instanceof OutboundError) return apiError(c, error.status, 'bad_url', error.message);
+        throw error;
       }
-    } catch (error) {
-      await store.remove(id);
-      if (error instanceof UrlInputError) return apiError(c, error.status, 'bad_url', error.message);
-      throw error;
+      const record: JobRecord = {
+        id,
+        state: 'queued',
+        created_at: new Date().toISOString(),
+        started_at: null,
+        finished_at: null,
+        pipeline: accepted.text,
+        inputs,
+        outputs: [],
+        progress: null,
+        error: null,
+        attempts: 0,
+        crashes: 0,
+        worker: null,
+        rev: 0,
+        webhook: accepted.webhook ?? null,
+        max_media_us: accepted.maxMediaUs,
+        ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
+      };
+      await service.submit(record);
+      return c.json(
+        { id, state: record.state, links: { self: `/api/v1/jobs/${id}`, events: `/api/v1/jobs/${id}/events` } },
+        202,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-    const record: JobRecord = {
-      id,
-      state: 'queued',
-      created_at: new Date().toISOString(),
-      started_at: null,
-      finished_at: null,
-      pipeline: accepted.text,
-      inputs,
-      outputs: [],
-      progress: null,
-      error: null,
-      attempts: 0,
-      worker: null,
-      rev: 0,
-      webhook: accepted.webhook ?? null,
-      ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
-    };
-    await service.submit(record);
-    return c.json(
-      { id, state: record.state, links: { self: `/api/v1/jobs/${id}`, events: `/api/v1/jobs/${id}/events` } },
-      202,
-    );
   });
 
   app.get('/jobs', (c) => c.json({ jobs: store.list().map(publicJob) }));
 
   app.get('/jobs/:id', async (c) => {
-    const job = await store.reload(c.req.param('id'));
-    if (!job) return apiError(c, 404, 'not_found', `no job '${c.req.param('id')}'`);
-    return c.json(publicJob(job));
+    const job = await jobOf(c);
+    return job instanceof Response ? job : c.json(publicJob(job));
   });
 
   app.delete('/jobs/:id', async (c) => {
-    const job = await service.cancel(c.req.param('id'));
-    if (!job) return apiError(c, 404, 'not_found', `no job '${c.req.param('id')}'`);
+    const found = await jobOf(c);
+    if (found instanceof Response) return found;
+    const job = await service.cancel(found.id);
+    if (!job) return apiError(c, 404, 'not_found', `no job '${found.id}'`);
     return c.json(publicJob(job));
   });
 
   app.get('/jobs/:id/events', async (c) => {
-    const id = c.req.param('id');
-    const job = await store.reload(id);
-    if (!job) return apiError(c, 404, 'not_found', `no job '${id}'`);
+    const job = await jobOf(c);
+    if (job instanceof Response) return job;
+    const id = job.id;
     return streamSSE(c, async (stream) => {
       let done = false;
       let wake: () => void = () => undefined;
@@ -232,6 +316,10 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
         } else {
           queue.push({ event: 'progress', data: JSON.stringify(event.data) });
         }
+        wake();
+      });
+      const closing = service.onClose(() => {
+        done = true;
         wake();
       });
       stream.onAbort(() => {
@@ -249,14 +337,17 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
         }
       } finally {
         unsubscribe();
+        closing();
       }
     });
   });
 
   app.get('/jobs/:id/outputs/:name', async (c) => {
-    const job = await store.reload(c.req.param('id'));
-    if (!job) return apiError(c, 404, 'not_found', `no job '${c.req.param('id')}'`);
-    const output = job.outputs.find((o) => o.name === c.req.param('name'));
+    const job = await jobOf(c);
+    if (job instanceof Response) return job;
+    const name = c.req.param('name');
+    // The name is matched against the record, and the path is built from the checked id and name.
+    const output = isSafeName(name) ? job.outputs.find((o) => o.name === name) : undefined;
     if (!output) {
       if (job.state !== 'succeeded')
         return apiError(c, 409, 'not_ready', `job ${job.id} is ${job.state}; outputs exist once it succeeded`);
@@ -264,58 +355,52 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
         c,
         404,
         'not_found',
-        `job ${job.id} has no output '${c.req.param('name')}' (it has ${job.outputs.map((o) => o.name).join(', ') || 'none'})`,
+        `job ${job.id} has no output '${clip(name)}' (it has ${job.outputs.map((o) => o.name).join(', ') || 'none'})`,
       );
     }
     const path = store.outputPath(job.id, output.name);
     const size = (await stat(path)).size;
     const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
-    return c.body(body, 200, { 'content-type': output.content_type, 'content-length': String(size) });
+    return c.body(body, 200, outputHeaders(output.name, output.content_type, size));
   });
 
   app.post('/process', async (c) => {
     if (!(c.req.header('content-type') ?? '').startsWith('multipart/form-data')) {
       return apiError(c, 400, 'bad_request', "send multipart/form-data: a 'config' field first, then the media fields");
     }
-    const form = await c.req.formData();
-    const first = [...form.keys()][0];
-    if (first !== 'config') return apiError(c, 400, 'bad_request', "Multipart fields must be ordered: 'config' first");
-    const accepted = await accept(c);
-    if ('response' in accepted) return accepted.response;
-    const dir = join(options.tmpDir, randomUUID());
-    await mkdir(dir, { recursive: true });
+    const dir = scratch();
+    let keep = false;
     const cleanup = () => rm(dir, { recursive: true, force: true });
     try {
+      const accepted = await acceptOrRespond(c, dir, { configFirst: true });
+      if (accepted instanceof Response) return accepted;
       const inputs: Record<string, string> = {};
-      for (const [name, file] of accepted.files) {
-        inputs[name] = join(dir, `in-${name}`);
-        await saveFile(file, inputs[name]);
-      }
+      for (const file of accepted.files) inputs[file.name] = file.path;
       for (const [name, url] of accepted.urls) {
-        inputs[name] = join(dir, `in-${name}`);
+        inputs[name] = inside(dir, `in-${name}`);
         await fetchUrlInput(url, inputs[name], {
           allowPrivate: options.allowPrivateUrls,
           maxBytes: options.maxUploadBytes,
         });
       }
-      let output: { path: string; type: string } | undefined;
+      let output: { path: string; type: string; name: string } | undefined;
       const abort = new AbortController();
       c.req.raw.signal.addEventListener('abort', () => abort.abort(), { once: true });
       // Muxers in file mode patch earlier bytes as they finish, so the body is sent once the run is done.
       await options.pool.run({
         pipeline: accepted.text,
         inputs,
-        openOutput: (_name, contentType) => {
+        openOutput: (name, contentType) => {
           if (output) throw new Error('/api/v1/process returns one output; the pipeline has several http_output nodes');
-          output = { path: join(dir, 'out'), type: contentType ?? 'application/octet-stream' };
+          output = { path: inside(dir, 'out'), type: contentType ?? 'application/octet-stream', name };
           return fileSink(output.path);
         },
         ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
         signal: abort.signal,
         timeoutMs: options.jobTimeoutMs,
+        maxMediaUs: accepted.maxMediaUs,
       });
       if (!output) {
-        await cleanup();
         return apiError(
           c,
           400,
@@ -325,17 +410,20 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
       }
       const size = (await stat(output.path)).size;
       const file = createReadStream(output.path);
+      keep = true; // removed once the response has been sent
       file.on('close', () => void cleanup());
-      return c.body(Readable.toWeb(file) as ReadableStream<Uint8Array>, 200, {
-        'content-type': output.type,
-        'content-length': String(size),
-      });
+      return c.body(
+        Readable.toWeb(file) as ReadableStream<Uint8Array>,
+        200,
+        outputHeaders(output.name, output.type, size),
+      );
     } catch (error) {
-      await cleanup();
-      if (error instanceof UrlInputError) return apiError(c, error.status, 'bad_url', error.message);
+      if (error instanceof OutboundError) return apiError(c, error.status, 'bad_url', error.message);
       if (error instanceof JobError)
         return apiError(c, httpStatusFor(error), error.info.code, error.info.message, { ...error.info });
       throw error;
+    } finally {
+      if (!keep) await cleanup();
     }
   });
 

@@ -4,6 +4,8 @@
  * start resumes what a previous run left queued or running.
  */
 import { createHmac } from 'node:crypto';
+import { clip } from '../../src/engine';
+import { OutboundError, outboundRequest } from '../outbound';
 import type { JobQueue, QueueEvent } from './queue';
 import type { JobRecord } from './record';
 import { FINAL_STATES, JOB_STATES } from './record';
@@ -14,6 +16,8 @@ export const WEBHOOK_ATTEMPTS = 4;
 export const WEBHOOK_FIRST_DELAY_MS = 1_000;
 /** How often old finished jobs are removed. */
 const RETENTION_SWEEP_MS = 60_000;
+/** Time a webhook receiver gets to answer. */
+const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** What subscribers of a job see. */
 /** Progress as handlers publish it (see `executeJob`). */
@@ -32,6 +36,10 @@ export interface ServiceOptions {
   retentionMs: number;
   /** Signs webhook bodies (HMAC-SHA256). */
   webhookSecret: string;
+  /** Webhooks may reach private addresses (`--allow-private-urls`). */
+  allowPrivateUrls?: boolean;
+  /** First delay between webhook attempts (doubled each time). Default WEBHOOK_FIRST_DELAY_MS. */
+  webhookRetryDelayMs?: number;
 }
 
 /** Running totals for `/metrics`. */
@@ -42,12 +50,23 @@ export interface JobMetrics {
   webhookFailures: number;
 }
 
+/** `scheme://host` of a URL, for logs (paths and queries may hold secrets). */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
 export class JobService {
   readonly #options: ServiceOptions;
   readonly #subscribers = new Map<string, Set<(event: JobEvent) => void>>();
   readonly metrics: JobMetrics = { finished: {}, durationSum: 0, durationCount: 0, webhookFailures: 0 };
   #sweep: ReturnType<typeof setInterval> | undefined;
   #unsubscribe: (() => void) | undefined;
+  readonly #closeListeners = new Set<() => void>();
+  #closed = false;
 
   constructor(options: ServiceOptions) {
     this.#options = options;
@@ -102,6 +121,16 @@ export class JobService {
     return this.store.get(id);
   }
 
+  /** Calls `listener` when the service closes (server shutdown), so open streams can end. */
+  onClose(listener: () => void): () => void {
+    if (this.#closed) {
+      listener();
+      return () => undefined;
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
   /** Follows a job's events; returns the unsubscribe function. */
   subscribe(id: string, listener: (event: JobEvent) => void): () => void {
     let set = this.#subscribers.get(id);
@@ -137,8 +166,11 @@ export class JobService {
   }
 
   close(): void {
+    this.#closed = true;
     clearInterval(this.#sweep);
     this.#unsubscribe?.();
+    for (const listener of [...this.#closeListeners]) listener();
+    this.#closeListeners.clear();
   }
 
   #publish(id: string, event: JobEvent): void {
@@ -172,24 +204,34 @@ export class JobService {
     const { pipeline: _p, webhook: _w, ...rest } = job;
     const body = JSON.stringify({ event: 'job.finished', job: rest });
     const signature = createHmac('sha256', this.#options.webhookSecret).update(body).digest('hex');
-    let delay = WEBHOOK_FIRST_DELAY_MS;
+    let delay = this.#options.webhookRetryDelayMs ?? WEBHOOK_FIRST_DELAY_MS;
+    let last = '';
     for (let attempt = 1; attempt <= WEBHOOK_ATTEMPTS; attempt++) {
       try {
-        const response = await fetch(url, {
+        // Guarded like URL inputs: a name that resolves to a private address is refused at connect time.
+        const response = await outboundRequest(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-weft-signature': `sha256=${signature}` },
           body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(10_000),
+          allowPrivate: this.#options.allowPrivateUrls ?? false,
+          what: 'webhook',
+          timeoutMs: WEBHOOK_TIMEOUT_MS,
         });
-        if (response.ok) return;
-      } catch {
-        // network failure: retried below
+        response.resume();
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) return;
+        last = `answered ${status}`;
+      } catch (error) {
+        last = error instanceof Error ? error.message : String(error);
+        if (error instanceof OutboundError && error.status === 400) break; // refused, not failed: no retry
       }
       if (attempt < WEBHOOK_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, delay));
       delay *= 2;
     }
     this.metrics.webhookFailures++;
-    console.error(`weft: webhook for job ${job.id} failed after ${WEBHOOK_ATTEMPTS} attempts`);
+    // The URL may carry a secret of the receiver's: log its origin only.
+    console.error(
+      `weft: webhook for job ${job.id} to ${originOf(url)} failed after ${WEBHOOK_ATTEMPTS} attempts (${clip(last, 200)})`,
+    );
   }
 }

@@ -13,7 +13,7 @@ export type { PoolOptions } from './pool';
 /** A page that sends nothing for this long while running a job is considered hung. */
 export const DEFAULT_HANG_TIMEOUT_MS = 30_000;
 /** Time a canceled job gets to stop before its page is replaced. */
-export const CANCEL_GRACE_MS = 2_000;
+export const CANCEL_GRACE_MS = 5_000;
 /** How often the watchdog looks at running jobs. */
 const WATCHDOG_INTERVAL_MS = 500;
 
@@ -65,6 +65,8 @@ export interface PipelineRunner {
   readonly waiting: number;
   /** Pages replaced after a crash or hang, and browser relaunches. */
   readonly restarts: number;
+  /** Pages that crashed or hung under a run. */
+  readonly crashes?: number;
   /** Warnings pages reported (`frame_leak`…), by code. */
   readonly warnings?: Readonly<Record<string, number>>;
 }

@@ -81,6 +81,8 @@ export class HeadlessPool implements PipelineRunner {
   readonly processMarker = `weft-pool=${randomBytes(6).toString('hex')}`;
   /** Pages replaced after a crash or hang, and browser relaunches. */
   restarts = 0;
+  /** Pages that crashed or hung under a run (what a bad input can cause), since start. */
+  crashes = 0;
   /** Warnings pages reported (e.g. `frame_leak`), by code, since start. */
   readonly warnings: Record<string, number> = {};
   readonly #options: PoolOptions;
@@ -233,6 +235,8 @@ export class HeadlessPool implements PipelineRunner {
     this.#retire(slot, why, loss);
     if (this.#closed) return;
     this.restarts++;
+    if (loss === 'crash' || loss === 'hang') this.crashes++;
+    this.#log(`weft: replacing a headless page: ${why}`);
     if (this.#browser) this.#addPage(this.#browser);
   }
 

@@ -4,6 +4,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TestRedis } from '../support/redis';
 import { startRedis } from '../support/redis';
@@ -59,6 +62,63 @@ describe('resilience', () => {
       const kept = await fetch(`${second.url}/api/v1/jobs/${done.body.id ?? ''}/outputs/output`);
       expect(kept.status).toBe(200);
       expect((await kept.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+/** Processes whose command line holds `marker`. */
+function processesWith(marker: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+describe('shutdown', () => {
+  it('SIGTERM with a running job: exits within 10 s, leaves no Chromium, and the job runs after a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'weft-sigterm-'));
+    const start = () => {
+      const child = spawn(
+        process.execPath,
+        ['bin/weft.js', 'serve', '--port', '0', '--data', dataDir, '--workers', '1'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      return { child, out: () => out };
+    };
+    const first = start();
+    await until(() => /API on (http:\/\/[^/\s]+)\//.test(first.out()), 60_000, 'the server to start');
+    const url = /API on (http:\/\/[^/\s]+)\//.exec(first.out())?.[1] ?? '';
+    const marker = /--(weft-pool=[0-9a-f]+)/.exec(first.out())?.[1] ?? '';
+    expect(marker).not.toBe('');
+    expect(processesWith(marker).length).toBeGreaterThan(0);
+    const { body } = await submit(url, { text: bars(900, '1280, height: 720') });
+    const id = body.id ?? '';
+    await until(async () => (await getJob(url, id)).state === 'running', 30_000, 'job to run');
+    // An open event stream must not hold the shutdown up.
+    const events = await fetch(`${url}/api/v1/jobs/${id}/events`);
+    const reading = events.body?.getReader().read();
+    const exited = new Promise<number | null>((resolve) => first.child.once('exit', (code) => resolve(code)));
+    const sent = Date.now();
+    first.child.kill('SIGTERM');
+    const code = await exited;
+    const took = Date.now() - sent;
+    await reading?.catch(() => undefined);
+    expect(took, first.out()).toBeLessThan(10_000);
+    expect(code).toBe(0);
+    await until(() => processesWith(marker).length === 0, 3_000, 'no Chromium left');
+    // The job was left queued, and the next start runs it.
+    const second = await testServer({ dataDir });
+    try {
+      const job = await waitFinal(second.url, id, 120_000);
+      expect(job.state).toBe('succeeded');
     } finally {
       await second.close();
     }

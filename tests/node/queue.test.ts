@@ -38,9 +38,11 @@ function queueSuite(name: string, make: () => Promise<JobQueue>): void {
       const seen: string[] = [];
       const done: string[] = [];
       q.onEvent((e) => e.type === 'completed' && done.push(e.id));
-      for (const id of ['a', 'b', 'c', 'd']) await q.add(`${id}-${randomUUID()}`);
+      // Ids are the server's own format (random UUIDs): every queue refuses anything else.
+      const ids = ['a', 'b', 'c', 'd'].map(() => randomUUID());
+      for (const id of ids) await q.add(id);
       q.process((task) => {
-        seen.push(task.id.slice(0, 1));
+        seen.push('abcd'[ids.findIndex((id) => id === task.id)] ?? '?');
         return Promise.resolve();
       }, 1);
       await until(() => done.length === 4, 10_000, 'four completions');
@@ -69,8 +71,8 @@ function queueSuite(name: string, make: () => Promise<JobQueue>): void {
       const attempts = new Map<string, number[]>();
       const events: QueueEvent[] = [];
       q.onEvent((e) => events.push(e));
-      const lost = `lost-${randomUUID()}`;
-      const broken = `broken-${randomUUID()}`;
+      const lost = randomUUID();
+      const broken = randomUUID();
       q.process((task) => {
         attempts.set(task.id, [...(attempts.get(task.id) ?? []), task.attempt]);
         if (task.id === lost && task.attempt === 1) return Promise.reject(new RetryableError('worker lost'));
@@ -94,8 +96,8 @@ function queueSuite(name: string, make: () => Promise<JobQueue>): void {
       const q = await fresh();
       const started: string[] = [];
       let abortedSeen = false;
-      const first = `first-${randomUUID()}`;
-      const second = `second-${randomUUID()}`;
+      const first = randomUUID();
+      const second = randomUUID();
       q.process(async (task) => {
         started.push(task.id);
         if (task.id === first) {
@@ -112,7 +114,14 @@ function queueSuite(name: string, make: () => Promise<JobQueue>): void {
       await until(() => abortedSeen, 10_000, 'abort to reach the handler');
       await sleep(300);
       expect(started).toEqual([first]);
-      expect(await q.cancel(`unknown-${randomUUID()}`)).toBe('unknown');
+      expect(await q.cancel(randomUUID())).toBe('unknown');
+    });
+
+    it('refuses ids that are not job ids', async () => {
+      const q = await fresh();
+      for (const id of ['../x', 'a', `${randomUUID()}/in`, randomUUID().toUpperCase()]) {
+        await expect(q.add(id)).rejects.toThrow(/not a job id/);
+      }
     });
 
     it('publishes progress and reports counts', async () => {
