@@ -4,10 +4,8 @@
  * engine, the API and the studio share. The zod schemas here are the single source of the format.
  */
 import { z } from 'zod';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
-import type { Node as YamlNode } from 'yaml';
 import type { Issue, SourcePosition } from './errors';
-import { clip, PipelineError } from './errors';
+import { PipelineError } from './errors';
 
 /** Largest pipeline document, in bytes (UTF-8). */
 export const MAX_PIPELINE_BYTES = 1024 * 1024;
@@ -311,139 +309,6 @@ function hintForSchemaIssue(issue: z.core.$ZodIssue, path: (string | number)[]):
     return "needs is a node id, 'node.pin', {node, mode}, a list of those, or a map pin → source";
   if (path.at(-1) === 'mode') return "mode is 'oneshot' or 'dynamic' (edges: 'reliable' or 'best_effort')";
   return 'see the pipeline format in README.md';
-}
-
-function sourceMapFor(doc: ReturnType<typeof parseDocument>, counter: LineCounter): SourceMap {
-  const stepsForm = isMap(doc.contents) && doc.contents.has('steps');
-  // Key lookups are indexed per map on first use, so reporting many issues stays linear.
-  const indexes = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
-  const pairOf = (map: { items: { key: unknown; value: unknown }[] }, key: string) => {
-    let index = indexes.get(map);
-    if (!index) {
-      index = new Map();
-      for (const pair of map.items) {
-        if (isScalar(pair.key) && !index.has(String(pair.key.value))) index.set(String(pair.key.value), pair);
-      }
-      indexes.set(map, index);
-    }
-    return index.get(key);
-  };
-  return {
-    nodePath(nodeId) {
-      const step = /^step_(\d+)$/.exec(nodeId);
-      return stepsForm && step ? ['steps', Number(step[1])] : ['nodes', nodeId];
-    },
-    positionOf(path) {
-      let node: unknown = doc.contents;
-      let last: unknown = node;
-      for (const key of path) {
-        if (isMap(node)) {
-          const pair = pairOf(node, String(key));
-          if (!pair) break;
-          node = pair.value;
-          last = pair.value ?? pair.key;
-        } else if (isSeq(node) && typeof key === 'number') {
-          node = node.items[key];
-          last = node;
-        } else break;
-      }
-      const range = (last as YamlNode | undefined)?.range;
-      if (!range) return undefined;
-      const pos = counter.linePos(range[0]);
-      return { line: pos.line, col: pos.col };
-    },
-  };
-}
-
-/**
- * Parses pipeline text (YAML or JSON) into the flat form. Throws a `PipelineError` listing
- * every syntax or shape problem with its line and column.
- */
-export function parsePipeline(text: string): ParsedPipeline {
-  const bytes = new TextEncoder().encode(text).byteLength;
-  if (bytes > MAX_PIPELINE_BYTES) {
-    throw new PipelineError([
-      {
-        code: 'too_large',
-        severity: 'error',
-        message: `the pipeline document is ${bytes} bytes; the limit is ${MAX_PIPELINE_BYTES}`,
-        hint: 'pipelines are small documents; put media in inputs, not in the pipeline',
-      },
-    ]);
-  }
-  const counter = new LineCounter();
-  // yaml's own uniqueKeys check is quadratic in a map's size; duplicateKeys() does it in one pass.
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: false });
-  const source = sourceMapFor(doc, counter);
-  const syntax: Issue[] = doc.errors.map((e) => {
-    const pos = e.linePos?.[0];
-    const duplicate = e.code === 'DUPLICATE_KEY';
-    return {
-      code: duplicate ? 'duplicate_id' : 'syntax',
-      severity: 'error',
-      message: duplicate
-        ? 'a key appears twice (node ids must be unique)'
-        : clip(e.message.split(' at line ')[0] ?? e.message, 200),
-      hint: duplicate ? 'rename one of the nodes' : 'fix the YAML syntax at this position',
-      ...(pos ? { position: { line: pos.line, col: pos.col } } : {}),
-    };
-  });
-  syntax.push(...duplicateKeys(doc, counter));
-  if (syntax.length > 0) throw new PipelineError(syntax);
-  const value = documentValue(doc);
-  if (value === null || value === undefined) {
-    throw new PipelineError([
-      { code: 'empty', severity: 'error', message: 'the pipeline is empty', hint: "add 'steps:' or 'nodes:'" },
-    ]);
-  }
-  return { pipeline: validateDocument(value, source), source };
-}
-
-/** Keys that appear twice in one map, found in one pass over the document. */
-function duplicateKeys(doc: ReturnType<typeof parseDocument>, counter: LineCounter): Issue[] {
-  const issues: Issue[] = [];
-  visit(doc, {
-    Map(_key, map) {
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        const key = String(pair.key.value);
-        if (!seen.has(key)) {
-          seen.add(key);
-          continue;
-        }
-        const pos = pair.key.range ? counter.linePos(pair.key.range[0]) : undefined;
-        issues.push({
-          code: 'duplicate_id',
-          severity: 'error',
-          message: `the key '${clip(key)}' appears twice (node ids must be unique)`,
-          hint: 'rename one of the nodes',
-          ...(pos ? { position: { line: pos.line, col: pos.col } } : {}),
-        });
-      }
-    },
-  });
-  return issues;
-}
-
-/** The document as plain data; an alias bomb or a structure too deep to build is a syntax issue. */
-function documentValue(doc: ReturnType<typeof parseDocument>): unknown {
-  try {
-    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-  } catch (error) {
-    if (!(error instanceof ReferenceError) && !(error instanceof RangeError)) throw error;
-    const bomb = error instanceof ReferenceError;
-    throw new PipelineError([
-      {
-        code: 'syntax',
-        severity: 'error',
-        message: bomb
-          ? `the document expands YAML aliases more than ${MAX_YAML_ALIASES} times (a resource exhaustion pattern)`
-          : 'the document is nested too deeply to read',
-        hint: bomb ? 'write the values out instead of repeating aliases' : 'flatten the document',
-      },
-    ]);
-  }
 }
 
 /** Problems of size and shape that are refused before the schema looks at the document. */

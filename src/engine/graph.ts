@@ -6,7 +6,8 @@
 import { PipelineError } from './errors';
 import type { Issue } from './errors';
 import type { Pipeline } from './format';
-import { NO_SOURCE, parsePipeline } from './format';
+import { NO_SOURCE } from './format';
+import { parsePipeline } from './parse';
 import { checkEdges, checkMissingInputs } from './graph-edges';
 import { resolveNodes } from './graph-nodes';
 import { negotiateTypes } from './graph-negotiate';

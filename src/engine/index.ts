@@ -18,11 +18,11 @@ export {
   PipelineDocumentSchema,
   compileDocument,
   overrideParams,
-  parsePipeline,
   pipelineJsonSchema,
   splitSource,
   validateDocument,
 } from './format';
+export { jsonDuplicateKeys, parsePipeline } from './parse';
 export type { CompileOptions, CompileResult, Graph, GraphNode, HostProfile, TextCheck } from './graph';
 export { buildGraph, checkPipelineText, compileGraph, findPin } from './graph';
 export type {

@@ -321,7 +321,7 @@ describe('a job that crashes its page', () => {
     harness.runner.script = () =>
       Promise.reject(
         new JobError(
-          { code: 'worker_crashed', message: 'the headless page crashed; nodes running: dec (audio::decoder)' },
+          { code: 'worker_crashed', message: 'the headless page crashed; nodes running: decode (audio::decoder)' },
           true,
           true,
         ),
@@ -333,6 +333,6 @@ describe('a job that crashes its page', () => {
     expect(job?.crashes).toBe(2);
     expect(job?.error?.code).toBe('worker_crashed');
     expect(job?.error?.message).toContain('not retried');
-    expect(job?.error?.message).toContain('dec (audio::decoder)');
+    expect(job?.error?.message).toContain('decode (audio::decoder)');
   });
 });

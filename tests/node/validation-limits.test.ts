@@ -106,6 +106,20 @@ describe('validation bounds', () => {
     expect(check.issues[0]).toMatchObject({ code: 'duplicate_id', position: { line: 3, col: 3 } });
   });
 
+  it('reads JSON documents with JSON.parse, still reporting duplicate ids and positions', () => {
+    const dup = '{"mode": "dynamic",\n "nodes": {"a": {"kind": "core::sink"},\n  "a": {"kind": "core::sink"}}}';
+    const check = checkPipelineText(dup, registry);
+    expect(check.issues[0]).toMatchObject({ code: 'duplicate_id', position: { line: 3, col: 3 } });
+    // Keys inside strings and nested objects are not confused with node ids.
+    const ok = checkPipelineText(
+      '{"mode":"dynamic","nodes":{"a":{"kind":"core::sink","params":{}},"b":{"kind":"core::passthrough","needs":"a\\"b"}}}',
+      registry,
+    );
+    expect(ok.issues.some((i) => i.code === 'duplicate_id')).toBe(false);
+    const bad = checkPipelineText('{"mode":"dynamic",\n"nodes":{"a":{"kind":"core::sinc"}}}', registry);
+    expect(bad.issues[0]).toMatchObject({ code: 'unknown_kind', node: 'a', position: { line: 2 } });
+  });
+
   it('refuses a document with both steps and nodes instead of dropping one', () => {
     const check = checkPipelineText(
       'steps:\n  - kind: core::passthrough\nnodes:\n  a: { kind: core::sink }\n',

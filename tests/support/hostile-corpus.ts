@@ -7,6 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { ensureMedia } from './media-commands';
+import { JOB_PIPELINE } from './server-harness';
 
 /** What a case must produce. */
 export type Expect =
@@ -369,15 +370,8 @@ const job = (yaml: string, extra: [string, string][] = [['media', '@media']]): [
   ['config', yaml],
   ...extra,
 ];
-const AUDIO_JOB = `mode: oneshot
-nodes:
-  input: { kind: streamkit::http_input }
-  demux: { kind: containers::demuxer, needs: input }
-  decode: { kind: audio::decoder, needs: demux.audio }
-  encode: { kind: audio::encoder, params: { codec: opus }, needs: decode }
-  mux: { kind: containers::muxer, params: { format: ogg }, needs: { audio: encode } }
-  output: { kind: streamkit::http_output, needs: mux }
-`;
+/** The corpus's job: upload `media`, nodes input, demux, decode, encode, mux, output. */
+const AUDIO_JOB = JOB_PIPELINE;
 const withNode = (line: string) => AUDIO_JOB.replace('  output:', `${line}\n  output:`);
 const aliasBomb = [
   'a: &a ["x","x","x","x","x","x","x","x","x"]',

@@ -104,14 +104,14 @@ export async function startHarness(
   };
 }
 
-/** A oneshot job pipeline: one upload in, one output out. */
+/** A oneshot job pipeline: one upload in (`media`), decoded and encoded to Ogg/Opus, one output out. */
 export const JOB_PIPELINE = `mode: oneshot
 nodes:
   input: { kind: streamkit::http_input }
   demux: { kind: containers::demuxer, needs: input }
-  dec: { kind: audio::decoder, needs: demux.audio }
-  enc: { kind: audio::encoder, params: { codec: opus }, needs: dec }
-  mux: { kind: containers::muxer, params: { format: webm }, needs: { audio: enc } }
+  decode: { kind: audio::decoder, needs: demux.audio }
+  encode: { kind: audio::encoder, params: { codec: opus }, needs: decode }
+  mux: { kind: containers::muxer, params: { format: ogg }, needs: { audio: encode } }
   output: { kind: streamkit::http_output, needs: mux }
 `;
 
