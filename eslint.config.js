@@ -75,7 +75,12 @@ export default tseslint.config(
   },
   // The headless page is browser code; only the driver (and bridge) run in Node.
   {
-    files: ['src/headless/page.ts', 'src/headless/protocol.ts', 'src/headless/errors.ts'],
+    files: [
+      'src/headless/page.ts',
+      'src/headless/protocol.ts',
+      'src/headless/run.worker.ts',
+      'src/headless/bridge-sink.ts',
+    ],
     rules: {
       'no-restricted-imports': restrict([
         {

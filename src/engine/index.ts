@@ -78,3 +78,14 @@ export {
   toMillis,
   toSeconds,
 } from './time';
+export type {
+  RunFailure,
+  RunHooks,
+  RunNodeProgress,
+  RunOptions,
+  RunOutput,
+  RunProgress,
+  RunResult,
+  RunState,
+} from './runner';
+export { DEFAULT_OUTPUT_TYPE, DEFAULT_PROGRESS_INTERVAL_MS, PipelineRun, describeFailure } from './runner';

@@ -394,7 +394,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
         proxy(onEvent),
         transfer(captures.streams, Object.values(captures.streams)),
       );
-      if (result.state === 'done') {
+      if (result.state === 'succeeded') {
         setOutputs(
           result.outputs.map((o) => ({
             name: o.name,
@@ -407,7 +407,9 @@ export function App(props: { engine: Remote<EngineApi> }) {
         say(`Run finished: ${result.outputs.length} output${result.outputs.length === 1 ? '' : 's'}`);
       } else {
         say(
-          result.state === 'canceled' ? 'Run canceled.' : `Run failed: ${result.error ?? 'no reason given'}`,
+          result.state === 'canceled'
+            ? 'Stopped.'
+            : `Run failed${result.errorNode ? ` at node ${result.errorNode}` : ''}: ${result.error ?? 'no reason given'}`,
           result.state === 'canceled' ? 'info' : 'error',
         );
       }

@@ -51,7 +51,7 @@ export function ConvertView(props: { engine: Remote<EngineApi> }) {
           }
         }),
       );
-      if (outcome.state !== 'done') throw new Error(outcome.error ?? `the conversion was ${outcome.state}`);
+      if (outcome.state !== 'succeeded') throw new Error(outcome.error ?? `the conversion was ${outcome.state}`);
       const out = outcome.outputs[0];
       if (!out) throw new Error('the pipeline wrote no output');
       const base = f.name.replace(/\.[^.]+$/, '') || 'output';

@@ -4,11 +4,10 @@
  * them in the tab: job inputs are Blobs the user picked, outputs come back as Blobs.
  */
 import { expose, transfer } from 'comlink';
-import type { BatchOperation, ByteSink, Issue, NodeDescription, Packet } from '../engine';
-import { checkPipelineText, parsePipeline, Session } from '../engine';
-import { createRegistry, jobIo } from '../nodes';
-import { readPipelineTag, tagPipeline } from '../nodes/containers/pipeline-tag';
-import { probeDuration, progressTime } from '../nodes/media/progress';
+import type { BatchOperation, ByteSink, Issue, NodeDescription, Packet, PacketTap } from '../engine';
+import { checkPipelineText, DEFAULT_OUTPUT_TYPE, PipelineRun } from '../engine';
+import { createRegistry, jobIo, RUN_HOOKS } from '../nodes';
+import { readPipelineTag } from '../nodes/containers/pipeline-tag';
 
 const registry = createRegistry();
 
@@ -36,7 +35,7 @@ export type RunEvent =
 
 /** How a run in the tab ended. */
 export interface RunResult {
-  state: 'done' | 'failed' | 'canceled';
+  state: 'succeeded' | 'failed' | 'canceled';
   error?: string;
   errorNode?: string;
   outputs: { name: string; type: string; blob: Blob }[];
@@ -69,8 +68,7 @@ class BlobSink implements ByteSink {
   }
 }
 
-let current: AbortController | undefined;
-let running: Session | undefined;
+let current: PipelineRun | undefined;
 
 /** What the worker offers the page. */
 export interface EngineApi {
@@ -106,6 +104,30 @@ async function preview(frame: VideoFrame): Promise<ImageBitmap> {
   });
 }
 
+/** A packet tap sending previews (video) and levels (audio) of the watched nodes, a few a second. */
+function previewTap(watched: ReadonlySet<string>, onEvent: (event: RunEvent) => void): PacketTap {
+  let busy = false;
+  const lastPreview = new Map<string, number>();
+  return (node, _pin, packet: Packet) => {
+    if (!watched.has(node)) return;
+    const now = performance.now();
+    if (now - (lastPreview.get(node) ?? 0) < STATS_INTERVAL_MS) return;
+    lastPreview.set(node, now);
+    if (packet.kind === 'raw_audio') onEvent({ type: 'level', node, rms: rmsOf(packet.data) });
+    if (packet.kind === 'raw_video' && !busy) {
+      busy = true;
+      const copy = packet.frame.clone();
+      preview(copy)
+        .then((bitmap) => onEvent(transfer({ type: 'preview', node, frame: bitmap }, [bitmap])))
+        .catch(() => undefined) // a preview is best effort
+        .finally(() => {
+          copy.close();
+          busy = false;
+        });
+    }
+  };
+}
+
 function rmsOf(data: AudioData): number {
   const plane = new Float32Array(data.numberOfFrames);
   data.copyTo(plane, { planeIndex: 0, format: 'f32-planar' });
@@ -121,98 +143,64 @@ const api: EngineApi = {
     return { valid, issues, nodes: Object.keys(pipeline?.nodes ?? {}), io: pipeline ? jobIo(pipeline) : NO_IO };
   },
   async run(text, inputs, watch, onEvent, captures = {}) {
-    current?.abort();
-    const abort = new AbortController();
-    current = abort;
+    current?.cancel();
     const sinks = new Map<string, { sink: BlobSink; type: string }>();
-    // Outputs carry the pipeline that made them (muxer comment), so the studio can reopen it.
-    const pipeline = await tagPipeline(parsePipeline(text).pipeline, text);
-    const session = new Session(pipeline, {
+    const watched = new Set(watch);
+    const run = new PipelineRun({
       registry,
-      signal: abort.signal,
-      statsIntervalMs: 0,
+      text,
+      inputs,
+      hooks: RUN_HOOKS,
+      progressIntervalMs: STATS_INTERVAL_MS,
       host: {
-        openInput: (name) => Promise.resolve(inputs[name]?.stream()),
         openCapture: (node) => Promise.resolve(captures[node]),
         openOutput: (name, type) => {
           const sink = new BlobSink();
-          sinks.set(name, { sink, type: type ?? 'application/octet-stream' });
+          sinks.set(name, { sink, type: type ?? DEFAULT_OUTPUT_TYPE });
           return Promise.resolve(sink);
         },
       },
+      onEvent: (e) => {
+        if (e.event === 'nodestatechanged') {
+          onEvent({ type: 'state', node: e.node_id, state: e.state, ...(e.error ? { error: e.error.message } : {}) });
+        }
+      },
+      onProgress: (p) => {
+        const nodes: Extract<RunEvent, { type: 'stats' }>['nodes'] = {};
+        for (const [id, n] of Object.entries(p.nodes)) {
+          nodes[id] = {
+            packets_out: n.packets_out,
+            bytes_out: n.bytes_out,
+            queue_depth: n.queue_depth,
+            media_time_in: n.media_time_in,
+          };
+        }
+        onEvent({ type: 'stats', at: performance.now(), fraction: p.fraction, nodes });
+      },
+      onSession: (session) => session.tap(previewTap(watched, onEvent)),
     });
-    running = session;
-    session.on((e) => {
-      if (e.event === 'nodestatechanged') {
-        onEvent({ type: 'state', node: e.node_id, state: e.state, ...(e.error ? { error: e.error.message } : {}) });
-      }
-    });
-    const watched = new Set(watch);
-    let busy = false;
-    const lastPreview = new Map<string, number>();
-    session.tap((node: string, _pin: string, packet: Packet) => {
-      if (!watched.has(node)) return;
-      const now = performance.now();
-      if (now - (lastPreview.get(node) ?? 0) < STATS_INTERVAL_MS) return;
-      lastPreview.set(node, now);
-      if (packet.kind === 'raw_audio') onEvent({ type: 'level', node, rms: rmsOf(packet.data) });
-      if (packet.kind === 'raw_video' && !busy) {
-        busy = true;
-        const copy = packet.frame.clone();
-        preview(copy)
-          .then((bitmap) => onEvent(transfer({ type: 'preview', node, frame: bitmap }, [bitmap])))
-          .catch(() => undefined) // a preview is best effort
-          .finally(() => {
-            copy.close();
-            busy = false;
-          });
-      }
-    });
-    const durations = await Promise.all(Object.values(inputs).map(probeDuration));
-    const duration = Math.max(0, ...durations.map((d) => d ?? 0));
-    const kindOf = (id: string) => pipeline.nodes[id]?.kind ?? '';
-    const report = () => {
-      const nodes: Extract<RunEvent, { type: 'stats' }>['nodes'] = {};
-      for (const [id, s] of Object.entries(session.stats())) {
-        nodes[id] = {
-          packets_out: s.packets_out,
-          bytes_out: s.bytes_out,
-          queue_depth: s.queue_depth,
-          media_time_in: s.media_time_in,
-        };
-      }
-      const media = progressTime(
-        Object.entries(nodes).map(([id, n]) => ({ kind: kindOf(id), media_time_in: n.media_time_in })),
-      );
-      const fraction = duration > 0 ? Math.min(1, media / duration) : null;
-      onEvent({ type: 'stats', at: performance.now(), fraction, nodes });
-    };
-    const tick = setInterval(report, STATS_INTERVAL_MS);
+    current = run;
     try {
-      const result = await session.run();
-      report(); // the final counts, so even a short run shows in the monitor
-      const error = result.error;
-      const errorNode = error && 'nodeId' in error ? error.nodeId : undefined;
+      const result = await run.execute();
       return {
         state: result.state,
-        ...(error ? { error: error.message, ...(errorNode ? { errorNode } : {}) } : {}),
+        ...(result.error
+          ? { error: result.error.message, ...(result.error.node ? { errorNode: result.error.node } : {}) }
+          : {}),
         outputs:
-          result.state === 'done'
+          result.state === 'succeeded'
             ? [...sinks].map(([name, s]) => ({ name, type: s.type, blob: s.sink.blob(s.type) }))
             : [],
       };
     } finally {
-      clearInterval(tick);
-      if (current === abort) {
-        current = undefined;
-        running = undefined;
-      }
+      if (current === run) current = undefined;
     }
   },
   cancel() {
-    current?.abort();
+    current?.cancel();
   },
   applyBatch(operations) {
+    const running = current?.session;
     if (!running) return 'nothing is running';
     try {
       running.applyBatch(operations);
@@ -222,7 +210,7 @@ const api: EngineApi = {
     }
   },
   tune(node, params) {
-    running?.tuneNode(node, params);
+    current?.session?.tuneNode(node, params);
   },
   pipelineOf: (file) => readPipelineTag(file),
 };

@@ -216,6 +216,8 @@ describe('studio', () => {
     await expect.poll(() => page.locator('.toast').textContent()).toContain('running pipeline');
     await page.click('.runbar button:has-text("Stop")');
     await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
+    // Stopping is not a failure (it used to say "Run failed: signal is aborted without reason").
+    await expect.poll(() => page.locator('.toast').last().textContent()).toContain('Stopped');
   });
 
   it('records from the camera (fake device) in the tab', async () => {

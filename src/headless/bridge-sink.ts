@@ -1,0 +1,75 @@
+/**
+ * A job output on the driver's loopback bridge, written from the headless engine Worker. Writes are
+ * coalesced into chunks of at most OUTPUT_CHUNK_BYTES; a write at another position (a muxer
+ * patching a header) sends what is pending first. Each chunk is awaited (backpressure).
+ */
+import type { ByteSink } from '../engine';
+import { OUTPUT_CHUNK_BYTES } from './protocol';
+
+/** POSTs to a bridge route; a refusal names the route (without its secret) and the answer. */
+export async function post(url: string, body?: Uint8Array): Promise<void> {
+  const response = await fetch(url, { method: 'POST', ...(body ? { body: body as Uint8Array<ArrayBuffer> } : {}) });
+  if (!response.ok)
+    throw new Error(`${url.replace(/\/io\/[^/]+/, '/io/…')}: ${response.status} ${await response.text()}`);
+}
+
+/** Opens output `name` on the bridge and returns its sink. */
+export async function openBridgeOutput(
+  ioBase: string,
+  name: string,
+  contentType: string | undefined,
+): Promise<ByteSink> {
+  const url = `${ioBase}/out/${encodeURIComponent(name)}`;
+  await post(`${url}/open${contentType ? `?type=${encodeURIComponent(contentType)}` : ''}`);
+  return new BridgeSink(url);
+}
+
+class BridgeSink implements ByteSink {
+  readonly #url: string;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #start = 0;
+  #end = 0;
+
+  constructor(url: string) {
+    this.#url = url;
+  }
+
+  async write(data: Uint8Array, position?: number): Promise<void> {
+    const at = position ?? this.#end;
+    if (at !== this.#start + this.#pendingBytes) {
+      await this.#flush();
+      this.#start = at;
+    }
+    this.#pending.push(data.slice());
+    this.#pendingBytes += data.byteLength;
+    this.#end = Math.max(this.#end, at + data.byteLength);
+    if (this.#pendingBytes >= OUTPUT_CHUNK_BYTES) await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#pendingBytes === 0) return;
+    const chunk = new Uint8Array(this.#pendingBytes);
+    let offset = 0;
+    for (const part of this.#pending) {
+      chunk.set(part, offset);
+      offset += part.byteLength;
+    }
+    const start = this.#start;
+    this.#pending = [];
+    this.#start += this.#pendingBytes;
+    this.#pendingBytes = 0;
+    await post(`${this.#url}/chunk?pos=${start}`, chunk);
+  }
+
+  async close(): Promise<void> {
+    await this.#flush();
+    await post(`${this.#url}/close`);
+  }
+
+  async abort(): Promise<void> {
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    await post(`${this.#url}/abort`);
+  }
+}

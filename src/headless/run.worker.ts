@@ -1,0 +1,87 @@
+/**
+ * The engine of the headless page, in a dedicated Worker: the same kind of Worker, engine, nodes
+ * and runner as the studio tab, so a pipeline runs in the same environment in both. Job inputs are
+ * read from the driver's bridge, outputs written back to it; events go to the page (which relays
+ * them to the driver). Side effect (entry file): exposes the API with comlink.
+ */
+import { expose } from 'comlink';
+import { PipelineRun } from '../engine';
+import { createRegistry, RUN_HOOKS } from '../nodes';
+import { openBridgeOutput } from './bridge-sink';
+import type { PageEvent, PageJob } from './protocol';
+import { PROGRESS_INTERVAL_MS } from './protocol';
+
+const registry = createRegistry();
+const runs = new Map<string, PipelineRun>();
+
+/** What the page may ask of the engine Worker. */
+export interface RunWorkerApi {
+  /** Runs a job to its end, reporting through `report` (which gets every event, the last one final). */
+  run(job: PageJob, report: (event: PageEvent) => void): Promise<void>;
+  cancel(id: string): void;
+}
+
+async function readInputs(job: PageJob, signal: AbortSignal): Promise<Record<string, Blob>> {
+  const inputs: Record<string, Blob> = {};
+  for (const name of job.inputs) {
+    const response = await fetch(`${job.ioBase}/in/${encodeURIComponent(name)}`, { signal });
+    if (!response.ok) throw new Error(`input '${name}' could not be read: ${response.status}`);
+    inputs[name] = await response.blob();
+  }
+  return inputs;
+}
+
+const api: RunWorkerApi = {
+  async run(job, report) {
+    const abort = new AbortController();
+    let inputs: Record<string, Blob>;
+    try {
+      inputs = await readInputs(job, abort.signal);
+    } catch (error) {
+      report({ type: 'failed', id: job.id, error: { code: 'internal', message: String(error) } });
+      return;
+    }
+    let started = false;
+    const run = new PipelineRun({
+      registry,
+      text: job.pipeline,
+      inputs,
+      host: { openOutput: (name, type) => openBridgeOutput(job.ioBase, name, type) },
+      ...(job.overrides ? { overrides: job.overrides } : {}),
+      signal: abort.signal,
+      hooks: RUN_HOOKS,
+      progressIntervalMs: PROGRESS_INTERVAL_MS,
+      onProgress: (p) => {
+        if (!started) {
+          started = true;
+          report({ type: 'started', id: job.id, duration_us: p.duration_us });
+        }
+        report({ type: 'progress', id: job.id, fraction: p.fraction, media_time_us: p.media_time_us, nodes: p.nodes });
+      },
+      onWarning: (w) => report({ type: 'warning', id: job.id, code: w.code, message: w.message }),
+    });
+    runs.set(job.id, run);
+    try {
+      const result = await run.execute();
+      if (result.state === 'succeeded') {
+        report({
+          type: 'done',
+          id: job.id,
+          outputs: result.outputs.map((o) => ({ name: o.name, bytes: o.bytes, content_type: o.content_type })),
+          open_frames: result.openFrames,
+        });
+      } else if (result.state === 'canceled') {
+        report({ type: 'canceled', id: job.id });
+      } else {
+        report({ type: 'failed', id: job.id, error: result.error ?? { code: 'internal', message: 'the run failed' } });
+      }
+    } finally {
+      runs.delete(job.id);
+    }
+  },
+  cancel(id) {
+    runs.get(id)?.cancel();
+  },
+};
+
+expose(api);
