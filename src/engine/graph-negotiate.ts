@@ -47,9 +47,12 @@ export function negotiateTypes(ctx: CompileContext, edges: EdgeIndex, order: rea
     if (!node) continue;
     let ok = true;
     for (const c of edges.into.get(id) ?? []) {
-      const produced = ctx.nodes.get(c.from_node)?.outputTypes.get(c.from_pin);
+      const producer = ctx.nodes.get(c.from_node);
+      const produced = producer?.outputTypes.get(c.from_pin);
       const spec = findPin(node.inputSpecs, c.to_pin);
       if (!produced || !spec) continue; // upstream broken or not yet resolved (cycle)
+      // A pin the producer creates while running gets its type then, and is checked then.
+      if (findPin(producer?.outputSpecs ?? [], c.from_pin)?.runtime) continue;
       const accepted = spec.accepts.find((a) => isCompatible(produced, a));
       if (!accepted) {
         ctx.issues.push({

@@ -46,6 +46,8 @@ export interface CompileOptions {
   source?: SourceMap;
   /** Check that the nodes can run on this host (default: no host check). */
   host?: HostProfile;
+  /** Accept a dynamic pipeline without nodes (a live session built up by control messages). */
+  allowEmpty?: boolean;
 }
 
 /** The result of compiling: the graph (when there are no errors) and every issue found. */

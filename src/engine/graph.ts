@@ -41,7 +41,7 @@ export function compileGraph(pipeline: Pipeline, registry: NodeRegistry, options
       return position ? { position } : {};
     },
   };
-  if (Object.keys(pipeline.nodes).length === 0) {
+  if (Object.keys(pipeline.nodes).length === 0 && !(options.allowEmpty && ctx.mode === 'dynamic')) {
     ctx.issues.push({
       code: 'empty',
       severity: 'error',

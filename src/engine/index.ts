@@ -2,6 +2,7 @@
  * Weft's engine: pipeline format, graph compilation and validation, packet types, the node
  * definition API and the scheduler. It imports nothing from the rest of the project.
  */
+export { ASSETS_URL_PATH, isAssetPath } from './assets';
 export type { BatchOperation, ControlRequest, ControlResponse, NodeControlMessage, ValidationEntry } from './control';
 export { BatchOperationSchema, ControlRequestSchema, NodeControlMessageSchema } from './control';
 export type { Issue, IssueCode, NodeErrorContext, Phase, SourcePosition } from './errors';
@@ -28,7 +29,9 @@ export { buildGraph, checkPipelineText, compileGraph, findPin } from './graph';
 export type {
   AnyNodeDefinition,
   CaptureDevice,
+  GpuAccess,
   HostService,
+  InputQueuePolicy,
   ByteSink,
   Cardinality,
   InputPinSpec,
@@ -64,12 +67,14 @@ export type { NodeDescription, PinDescription } from './registry';
 export { NodeRegistry, nearestNames } from './registry';
 export { FrameTracker } from './resources';
 export type { NodeState, NodeStats } from './runtime-node';
+export { ABORT_GRACE_MS } from './runtime-node';
 export type { PacketTap, SessionEvent, SessionOptions, SessionResult, SessionState } from './session';
 export { DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STATS_INTERVAL_MS, Session, StalledError, runPipeline } from './session';
 export type { Clock, Micros } from './time';
 export {
   MICROS_PER_MS,
   MICROS_PER_SECOND,
+  ManualClock,
   VirtualClock,
   fromMillis,
   fromSeconds,

@@ -4,7 +4,8 @@
  */
 import type { z } from 'zod';
 import type { Phase } from './errors';
-import type { Packet, PacketType } from './packets';
+import type { Closeable, Packet, PacketType } from './packets';
+import type { EdgeMode } from './queue';
 import type { Clock } from './time';
 
 /**
@@ -22,7 +23,19 @@ export interface InputPinSpec {
   cardinality: 'one' | { dynamic: string };
   /** Whether a oneshot pipeline must connect it. Defaults to true for `one` pins. */
   required?: boolean;
+  /**
+   * How this pin's queue behaves: how many packets it holds, and the edge mode used when a
+   * connection does not say (`best_effort` drops the oldest when full). A compositor input takes
+   * `{ capacity: 1, mode: 'best_effort' }` and reads with `latest()`.
+   */
+  queue?: InputQueuePolicy;
   description?: string;
+}
+
+/** A pin's queue policy (see `InputPinSpec.queue`). */
+export interface InputQueuePolicy {
+  capacity?: number;
+  mode?: EdgeMode;
 }
 
 /** An output pin declaration. */
@@ -31,6 +44,13 @@ export interface OutputPinSpec {
   /** The packet type produced; `passthrough` takes the type of the node's first input. */
   produces: PacketType;
   cardinality: 'one' | 'broadcast' | { dynamic: string };
+  /**
+   * A family of pins the node creates while running (`io.createOutput(name, type)`), e.g. a MoQ
+   * subscriber's tracks learnt from the remote catalog. A connection to any pin name matching the
+   * pattern validates against `produces` (usually `any`); its real type is checked when the pin is
+   * created, and a consumer that does not accept it is cut off with an error naming both.
+   */
+  runtime?: { pattern: RegExp };
   description?: string;
 }
 
@@ -74,8 +94,11 @@ export interface NodeDefinition<P = unknown> {
    * pages, the tab) refuses the node when the host lacks one, instead of failing at run time.
    */
   requires?: readonly HostService[];
-  /** Makes the running instance. Called once per run of the node. */
-  create(ctx: NodeContext<P>): NodeInstance<P>;
+  /**
+   * Makes the running instance, once per run of the node. It may be async (a model or font loading): the node stays
+   * `initializing` meanwhile, which the stall watchdog does not count as a stall.
+   */
+  create(ctx: NodeContext<P>): NodeInstance<P> | Promise<NodeInstance<P>>;
 }
 
 /** A definition with its params type erased, as the registry stores it. */
@@ -121,6 +144,10 @@ export interface NodeHost {
     device: CaptureDevice,
     signal: AbortSignal,
   ) => Promise<ReadableStream<VideoFrame | AudioData> | undefined>;
+  /** A WebGPU device on a real (hardware) adapter, or null with why (none, or software only). */
+  gpu?: () => Promise<GpuAccess>;
+  /** An asset (model file, image, font) by its path under the host's asset root. Never a CDN. */
+  openAsset?: (path: string, signal: AbortSignal) => Promise<Blob>;
 }
 
 /** The name of a host service (an optional method of `NodeHost`). */
@@ -133,6 +160,8 @@ export const HOST_SERVICE_NAMES: Readonly<Record<HostService, string>> = {
   readFile: 'reading files by path',
   writeFile: 'writing files by path',
   openCapture: 'capture devices (camera, microphone, screen)',
+  gpu: 'a GPU',
+  openAsset: 'assets (models, images, fonts)',
 };
 
 /** Capture devices a host may offer. */
@@ -161,7 +190,25 @@ export interface NodeContext<P> {
   telemetry(event: NodeTelemetry): void;
   /** Makes a `NodeError` that names this node (and pin), for throwing. */
   error(message: string, options?: { pin?: string; phase?: Phase; cause?: unknown }): Error;
+  /**
+   * The session's GPU: one WebGPU device shared by every node of the session when the host has a
+   * real (hardware) adapter, else `{ device: null, reason }` so the node takes its CPU path.
+   */
+  gpu(): Promise<GpuAccess>;
+  /**
+   * A resource shared by the nodes of a session (a model, a font), loaded once per key and
+   * released (`dispose`) when the last node holding it closes. The node's hold ends at its close.
+   */
+  shared<T>(key: string, load: () => Promise<T>, dispose?: (value: T) => void): Promise<T>;
+  /**
+   * Gives up ownership of a frame that leaves this session (transferred to another Worker): the
+   * frame accounting forgets it, so it is neither a false leak here nor double-counted there.
+   */
+  handOff(frame: Closeable): void;
 }
+
+/** What `NodeContext.gpu()` gives: a device, or why there is none. */
+export type GpuAccess = { device: GPUDevice } | { device: null; reason: string };
 
 /** Reading side of an input pin. */
 export interface InputPort {
@@ -170,6 +217,11 @@ export interface InputPort {
   readonly finished: boolean;
   /** The next packet (now owned by the caller, who must close or forward it), or `undefined` at end of stream. */
   recv(): Promise<Packet | undefined>;
+  /**
+   * Without waiting: the newest packet queued (older ones are dropped and closed), `null` when
+   * none is queued, or `undefined` at end of stream. For pins that want the latest frame.
+   */
+  latest(): Packet | null | undefined;
   /** Iterates packets until end of stream. */
   [Symbol.asyncIterator](): AsyncIterator<Packet>;
 }
@@ -198,6 +250,11 @@ export interface NodeIO {
   input(pin: string): InputPort;
   /** The output port named `pin`. */
   output(pin: string): OutputPort;
+  /**
+   * Creates an output pin of a runtime family (see `OutputPinSpec.runtime`) with its real type;
+   * connections made to it before it existed are checked against the type and attached.
+   */
+  createOutput(pin: string, type: PacketType): OutputPort;
   /** Names of input pins that currently have (or had) an edge, in connection order. */
   connectedInputs(): string[];
   /**

@@ -2,8 +2,8 @@
  * Run-time pins: an input owns the queue of its (single) edge; an output fans packets out to the
  * inputs connected to it, cloning frames so that each consumer holds its own reference.
  */
-import type { InputPort, OutputPort } from './node';
-import type { Packet } from './packets';
+import type { InputPinSpec, InputPort, OutputPort } from './node';
+import type { Packet, PacketType } from './packets';
 import { clonePacket, closePacket, packetBytes, resourceOf } from './packets';
 import type { EdgeMode, EndOfStream } from './queue';
 import { END_OF_STREAM, PacketQueue } from './queue';
@@ -44,9 +44,21 @@ export class RuntimeInput implements InputPort {
   #stopped = false;
   readonly #counters: PortCounters;
 
-  constructor(name: string, counters: PortCounters, mode: EdgeMode = 'reliable') {
+  /** The edge mode a connection gets when it does not name one (the pin's policy, else reliable). */
+  readonly defaultMode: EdgeMode;
+  /** The pin's declaration (what it accepts, its queue policy), when it has one. */
+  readonly spec: InputPinSpec | undefined;
+  /** Who reads this input, as `kind#id` (for messages about edges into it). */
+  readonly owner: string;
+  /** Told the resolved type when the pin feeding it learns its type while running. */
+  onType: ((type: PacketType) => void) | undefined;
+
+  constructor(name: string, counters: PortCounters, spec?: InputPinSpec, owner = '') {
     this.name = name;
-    this.queue = new PacketQueue(mode);
+    this.spec = spec;
+    this.owner = owner;
+    this.defaultMode = spec?.queue?.mode ?? 'reliable';
+    this.queue = new PacketQueue(this.defaultMode, spec?.queue?.capacity);
     this.#counters = counters;
   }
 
@@ -71,6 +83,21 @@ export class RuntimeInput implements InputPort {
       this.#finished = true;
       return undefined;
     }
+    return this.#count(item);
+  }
+
+  latest(): Packet | null | undefined {
+    if (this.#stopped || this.#finished) return undefined;
+    if (this.#pending) return null; // a recv() is waiting for the next packet: it gets it
+    const item = this.queue.takeLatest();
+    if (item === END_OF_STREAM) {
+      this.#finished = true;
+      return undefined;
+    }
+    return item === null ? null : this.#count(item);
+  }
+
+  #count(item: Packet): Packet {
     this.#counters.packets_in++;
     this.#counters.bytes_in += packetBytes(item);
     const at = item.meta.timestamp;
@@ -129,6 +156,13 @@ export class RuntimeOutput implements OutputPort {
   readonly edges = new Set<RuntimeInput>();
   /** Sees every packet sent (before fan-out) without owning it: for previews and meters. */
   onSend: ((pin: string, packet: Packet) => void) | undefined;
+  /**
+   * For a pin of a runtime family: false until the node creates it (`createOutput`), which sets
+   * its real type; sending before that is an error.
+   */
+  created = true;
+  /** The pin's real type, once known (runtime pins). */
+  type: PacketType | undefined;
   #ended = false;
   readonly #counters: PortCounters;
   readonly #tracker: FrameTracker;
@@ -176,6 +210,10 @@ export class RuntimeOutput implements OutputPort {
     if (this.#ended) {
       closePacket(packet);
       throw new Error(`output '${this.name}' already ended; a node may not send after it finished`);
+    }
+    if (!this.created) {
+      closePacket(packet);
+      throw new Error(`output '${this.name}' is a runtime pin that was never created (call io.createOutput first)`);
     }
     this.#counters.packets_out++;
     this.#counters.bytes_out += packetBytes(packet);

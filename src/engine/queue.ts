@@ -107,6 +107,22 @@ export class PacketQueue {
     });
   }
 
+  /**
+   * Without waiting: the newest queued packet (the older ones are closed and counted as dropped),
+   * `null` when the queue is empty, or `END_OF_STREAM` once ended and drained. Rejects nothing:
+   * a failed queue reads as ended.
+   */
+  takeLatest(): Packet | EndOfStream | null {
+    const newest = this.#items.pop();
+    for (const older of this.#items.splice(0)) {
+      closePacket(older);
+      this.#dropped++;
+    }
+    for (const waiter of this.#pushWaiters.splice(0)) waiter.resolve();
+    if (newest) return newest;
+    return this.#ended ? END_OF_STREAM : null;
+  }
+
   /** Marks the end of the stream: the consumer drains what is queued, then sees `END_OF_STREAM`. */
   end(): void {
     if (this.#ended) return;

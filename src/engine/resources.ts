@@ -11,7 +11,7 @@ type Tracked = Closeable & { [trackedClose]?: true };
 
 /** Counts open frames handed between nodes. One tracker per session. */
 export class FrameTracker {
-  readonly #open = new Map<Closeable, string>();
+  readonly #open = new Map<Closeable, { origin: string; token: object }>();
   readonly #registry: FinalizationRegistry<string> | undefined;
 
   /** `warnOnLeak` installs a finalizer that reports frames garbage-collected while open. */
@@ -25,8 +25,8 @@ export class FrameTracker {
   track(frame: Closeable, origin: string): void {
     const tracked = frame as Tracked;
     if (tracked[trackedClose] || this.#open.has(frame)) return;
-    this.#open.set(frame, origin);
     const token = {};
+    this.#open.set(frame, { origin, token });
     this.#registry?.register(frame, origin, token);
     const close = frame.close.bind(frame);
     Object.defineProperty(frame, 'close', {
@@ -38,6 +38,17 @@ export class FrameTracker {
       },
     });
     tracked[trackedClose] = true;
+  }
+
+  /**
+   * Stops counting `frame`: its ownership left this session (it was transferred to another
+   * Worker, which counts it there). Closing it later is still harmless.
+   */
+  forget(frame: Closeable): void {
+    const entry = this.#open.get(frame);
+    if (!entry) return;
+    this.#open.delete(frame);
+    this.#registry?.unregister(entry.token);
   }
 
   /** Frames handed out and not yet closed. */

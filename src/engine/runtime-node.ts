@@ -6,13 +6,15 @@ import type { Phase } from './errors';
 import { NodeError, isAbortReason } from './errors';
 import type { GraphNode } from './graph';
 import { findPin } from './graph';
-import type { NodeContext, NodeHost, NodeInstance, NodeIO, NodeTelemetry, Received } from './node';
-import type { Packet } from './packets';
+import type { InputPinSpec, NodeContext, NodeHost, NodeInstance, NodeIO, NodeTelemetry, Received } from './node';
+import type { Packet, PacketType } from './packets';
+import { describeType, isCompatible, narrowType } from './packets';
 import type { PortCounters } from './ports';
 import { RuntimeInput, RuntimeOutput } from './ports';
 import type { FrameTracker } from './resources';
+import type { SessionServices } from './services';
 import type { Clock, Micros } from './time';
-import { toSeconds } from './time';
+import { fromMillis, toSeconds } from './time';
 
 /** A node's lifecycle state. */
 export type NodeState = 'initializing' | 'running' | 'flushing' | 'done' | 'failed';
@@ -43,6 +45,7 @@ export interface RuntimeNodeOptions {
   clock: Clock;
   host: NodeHost;
   tracker: FrameTracker;
+  services: SessionServices;
   observer: NodeObserver;
   sessionSignal: AbortSignal;
 }
@@ -69,13 +72,10 @@ export class RuntimeNode {
   errors = 0;
   readonly #abort = new AbortController();
   /** Rejects with the abort reason once the node was aborted and had `ABORT_GRACE_MS` to wind down. */
-  readonly #aborted = new Promise<never>((_, reject) => {
-    const signal = this.#abort.signal;
-    signal.addEventListener('abort', () => setTimeout(() => reject(signal.reason as Error), ABORT_GRACE_MS), {
-      once: true,
-    });
-  });
+  readonly #aborted: Promise<never>;
   readonly #options: RuntimeNodeOptions;
+  /** Keys of shared resources this node holds (released at close). */
+  readonly #held: string[] = [];
   #instance: NodeInstance | undefined;
   #task: Promise<void> | undefined;
   #inputsChanged: (() => void) | undefined;
@@ -83,6 +83,14 @@ export class RuntimeNode {
   #rate = 0;
 
   constructor(options: RuntimeNodeOptions) {
+    const signal = this.#abort.signal;
+    this.#aborted = new Promise<never>((_, reject) => {
+      signal.addEventListener(
+        'abort',
+        () => options.clock.after(fromMillis(ABORT_GRACE_MS), () => reject(signal.reason as Error)),
+        { once: true },
+      );
+    });
     this.#aborted.catch(() => undefined); // observed by #phase; unobserved when the node ends normally
     const g = options.graphNode;
     this.#options = options;
@@ -92,9 +100,11 @@ export class RuntimeNode {
     this.params = g.params;
     const origin = `${g.kind}#${g.id}`;
     for (const spec of g.inputSpecs) {
-      if (typeof spec.cardinality === 'string') this.inputs.set(spec.name, new RuntimeInput(spec.name, this.counters));
+      if (typeof spec.cardinality === 'string') this.inputs.set(spec.name, this.#newInput(spec.name, spec));
     }
-    for (const spec of g.outputSpecs) this.outputs.set(spec.name, this.#newOutput(spec.name, origin));
+    for (const spec of g.outputSpecs) {
+      if (!spec.runtime) this.outputs.set(spec.name, this.#newOutput(spec.name, origin));
+    }
     this.#rateMark = { at: options.clock.now(), packets: 0 };
     options.sessionSignal.addEventListener('abort', () => this.abort(options.sessionSignal.reason), { once: true });
   }
@@ -112,22 +122,56 @@ export class RuntimeNode {
   /** The input pin `name`, created on first use for dynamic families. */
   input(name: string): RuntimeInput | undefined {
     let input = this.inputs.get(name);
-    if (!input && findPin(this.graphNode.inputSpecs, name)) {
-      input = new RuntimeInput(name, this.counters);
+    const spec = input ? undefined : findPin(this.graphNode.inputSpecs, name);
+    if (spec) {
+      input = this.#newInput(name, spec);
       this.inputs.set(name, input);
       this.#inputsChanged?.();
     }
     return input;
   }
 
-  /** The output pin `name`, created on first use for dynamic families. */
+  /**
+   * The output pin `name`, made on first use for dynamic families. A member of a runtime family
+   * exists (so edges can wait on it) but is not created until the node calls `createOutput`.
+   */
   output(name: string): RuntimeOutput | undefined {
     let output = this.outputs.get(name);
-    if (!output && findPin(this.graphNode.outputSpecs, name)) {
+    const spec = output ? undefined : findPin(this.graphNode.outputSpecs, name);
+    if (spec) {
       output = this.#newOutput(name, `${this.kind}#${this.id}`);
+      if (spec.runtime) output.created = false;
       this.outputs.set(name, output);
     }
     return output;
+  }
+
+  /** The node creates a pin of a runtime family with its real type (see `NodeIO.createOutput`). */
+  createOutput(name: string, type: PacketType): RuntimeOutput {
+    const spec = findPin(this.graphNode.outputSpecs, name);
+    if (!spec?.runtime) {
+      throw this.#error(
+        `'${name}' is not a pin this node may create while running (declare an output with a runtime pattern)`,
+        name,
+      );
+    }
+    const output = this.output(name) as RuntimeOutput;
+    if (output.created) throw this.#error(`output '${name}' was already created`, name);
+    output.created = true;
+    output.type = type;
+    this.graphNode.outputTypes.set(name, type);
+    for (const input of [...output.edges]) checkEdgeType(output, input, `${this.kind}#${this.id}`);
+    return output;
+  }
+
+  #newInput(name: string, spec: InputPinSpec): RuntimeInput {
+    const input = new RuntimeInput(name, this.counters, spec, `${this.kind}#${this.id}`);
+    input.onType = (type) => this.graphNode.inputTypes.set(name, type);
+    return input;
+  }
+
+  #error(message: string, pin?: string): NodeError {
+    return new NodeError({ nodeId: this.id, kind: this.kind, phase: 'run', ...(pin ? { pin } : {}) }, message);
   }
 
   #newOutput(name: string, origin: string): RuntimeOutput {
@@ -206,6 +250,12 @@ export class RuntimeNode {
       clock: this.#options.clock,
       host: this.#options.host,
       telemetry: (event) => observer.telemetry(this, event),
+      gpu: () => this.#options.services.gpu(),
+      shared: <T>(key: string, load: () => Promise<T>, dispose?: (value: T) => void): Promise<T> => {
+        this.#held.push(key);
+        return this.#options.services.acquire(key, load, dispose);
+      },
+      handOff: (frame) => this.#options.tracker.forget(frame),
       error: (message, options = {}) =>
         new NodeError(
           {
@@ -239,6 +289,7 @@ export class RuntimeNode {
         if (!output) throw missing('output', pin);
         return output;
       },
+      createOutput: (pin, type) => this.createOutput(pin, type),
       connectedInputs: () => [...this.inputs.values()].filter((i) => i.everConnected).map((i) => i.name),
       recvAny: () => this.#recvAny(),
       stopInputs: () => {
@@ -308,7 +359,29 @@ export class RuntimeNode {
     } catch (error) {
       failure ??= new NodeError({ nodeId: this.id, kind: this.kind, phase: 'close', cause: error });
     }
+    for (const key of this.#held.splice(0)) this.#options.services.release(key);
     if (failure) this.#setState('failed', failure);
     else this.#setState('done');
   }
+}
+
+/**
+ * Checks an edge from a pin whose type became known while running: a consumer that does not
+ * accept it is cut off, its input failing with an error that names both ends.
+ */
+export function checkEdgeType(output: RuntimeOutput, input: RuntimeInput, producer: string): void {
+  const type = output.type;
+  const spec = input.spec;
+  if (!type || !spec) return;
+  const accepted = spec.accepts.find((a) => isCompatible(type, a));
+  if (accepted) {
+    input.onType?.(narrowType(type, accepted));
+    return;
+  }
+  output.detach(input);
+  input.shutdown(
+    new Error(
+      `'${producer}.${output.name}' turned out to produce ${describeType(type)}, but '${input.owner}.${input.name}' accepts ${spec.accepts.map(describeType).join(' | ')}; the edge was cut`,
+    ),
+  );
 }

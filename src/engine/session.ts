@@ -3,21 +3,26 @@
  * Oneshot sessions complete when every node has finished; dynamic sessions run until stopped
  * and accept live changes (add/remove nodes, connect/disconnect, tune, atomic batches).
  */
-import type { BatchOperation, ControlRequest, ControlResponse, ValidationEntry } from './control';
-import { ControlRequestSchema } from './control';
+import type { BatchOperation, ControlResponse } from './control';
 import type { Issue, NodeError } from './errors';
-import { CanceledError, PipelineError, formatIssue } from './errors';
+import { CanceledError, PipelineError } from './errors';
 import type { Pipeline, SourceMap } from './format';
-import type { Graph, GraphNode } from './graph';
+import type { Graph, GraphNode, HostProfile } from './graph';
 import { compileGraph, parseParams } from './graph';
 import type { NodeHost, NodeTelemetry } from './node';
 import type { Packet } from './packets';
 import type { NodeRegistry } from './registry';
 import { FrameTracker } from './resources';
 import type { NodeObserver, NodeState, NodeStats } from './runtime-node';
-import { NodeRemovedError, RuntimeNode } from './runtime-node';
+import { NodeRemovedError, RuntimeNode, checkEdgeType } from './runtime-node';
+import { SessionServices } from './services';
+import { candidatePipeline } from './session-batch';
+import { handleControl } from './session-control';
 import type { Clock } from './time';
 import { systemClock } from './time';
+import { startWatchdog } from './watchdog';
+
+export { StalledError } from './watchdog';
 
 /** A session's state, as in mediabunny's Conversion. */
 export type SessionState = 'idle' | 'running' | 'canceled' | 'done' | 'failed';
@@ -26,21 +31,6 @@ export type SessionState = 'idle' | 'running' | 'canceled' | 'done' | 'failed';
 export const DEFAULT_STATS_INTERVAL_MS = 1_000;
 /** A oneshot run in which no packet moves for this long is reported as stalled. */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
-
-/** A run that stopped making progress; the message lists each unfinished node with its queue state. */
-export class StalledError extends Error {
-  override readonly name = 'StalledError';
-  /** The unfinished nodes, most suspicious first (holding queued input it does not consume). */
-  readonly nodes: { node: string; kind: string; state: NodeState; stats: NodeStats }[];
-  constructor(ms: number, nodes: StalledError['nodes']) {
-    const lines = nodes.map(
-      (n) =>
-        `[${n.kind}#${n.node}] ${n.state}: ${n.stats.queue_depth} queued in, ${n.stats.packets_in} in, ${n.stats.packets_out} out`,
-    );
-    super(`the pipeline stalled: no packet moved for ${ms} ms\n  ${lines.join('\n  ')}`);
-    this.nodes = nodes;
-  }
-}
 
 /** Events a session publishes; names follow StreamKit's WebSocket events. */
 export type SessionEvent =
@@ -74,6 +64,8 @@ export interface SessionOptions {
   /** Called for frames garbage-collected while still open (development aid). */
   onLeak?: (origin: string) => void;
   source?: SourceMap;
+  /** Checks every node (at start and in live changes) against what this host offers. */
+  hostProfile?: HostProfile;
 }
 
 /** How a finished session ended. */
@@ -107,17 +99,18 @@ export class Session {
   #failure: NodeError | Error | undefined;
   #finishAs: 'done' | 'canceled' | 'failed' | undefined;
   #statsTimer: ReturnType<typeof setInterval> | undefined;
-  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #stopWatchdog: (() => void) | undefined;
+  readonly #services: SessionServices;
   #settled: Promise<SessionResult> | undefined;
   #resolveDone: (() => void) | undefined;
 
   /** Compiles `pipeline`; throws a `PipelineError` listing every problem. */
   constructor(pipeline: Pipeline, options: SessionOptions) {
-    const { graph, issues } = compileGraph(
-      pipeline,
-      options.registry,
-      options.source ? { source: options.source } : {},
-    );
+    const { graph, issues } = compileGraph(pipeline, options.registry, {
+      allowEmpty: true,
+      ...(options.source ? { source: options.source } : {}),
+      ...(options.hostProfile ? { host: options.hostProfile } : {}),
+    });
     if (!graph) throw new PipelineError(issues);
     this.mode = graph.mode;
     this.#model = structuredClone(pipeline);
@@ -125,6 +118,7 @@ export class Session {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#tracker = new FrameTracker(options.onLeak ? { warnOnLeak: options.onLeak } : {});
+    this.#services = new SessionServices(options.host ?? {});
     this.#observer = {
       state: (node, state, error) => this.#onNodeState(node, state, error),
       telemetry: (node, event: NodeTelemetry) =>
@@ -143,7 +137,7 @@ export class Session {
       const g = graph.nodes.get(id);
       if (g) this.#nodes.set(id, this.#makeNode(g));
     }
-    for (const c of graph.connections) this.#attach(c.from_node, c.from_pin, c.to_node, c.to_pin, c.mode ?? 'reliable');
+    for (const c of graph.connections) this.#attach(c.from_node, c.from_pin, c.to_node, c.to_pin, c.mode);
     if (options.signal) {
       const signal = options.signal;
       if (signal.aborted) this.cancel(signal.reason);
@@ -182,7 +176,18 @@ export class Session {
     const interval = this.#options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS;
     if (interval > 0) this.#statsTimer = setInterval(() => this.#publishStats(), interval);
     const stall = this.#options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-    if (stall > 0 && this.mode === 'oneshot') this.#startWatchdog(stall);
+    if (stall > 0 && this.mode === 'oneshot') {
+      this.#stopWatchdog = startWatchdog(
+        this.#clock,
+        stall,
+        () => this.#nodes.values(),
+        (error) => {
+          this.#failure ??= error;
+          this.#finishAs ??= 'failed';
+          this.#abort.abort(error);
+        },
+      );
+    }
     this.#settled = this.#watch();
   }
 
@@ -226,6 +231,13 @@ export class Session {
     return Object.fromEntries([...this.#nodes].map(([id, n]) => [id, n.state]));
   }
 
+  /** The errors of failed nodes, by node id. */
+  nodeErrors(): Record<string, NodeError> {
+    const out: Record<string, NodeError> = {};
+    for (const [id, n] of this.#nodes) if (n.error) out[id] = n.error;
+    return out;
+  }
+
   /** The current pipeline (after live changes), with params as the nodes run them. */
   pipeline(): Pipeline & { nodes: Record<string, { kind: string; params?: unknown; state?: NodeState }> } {
     const model = structuredClone(this.#model);
@@ -240,19 +252,28 @@ export class Session {
 
   /** Checks a batch against the current pipeline without applying it. */
   validateBatch(operations: readonly BatchOperation[]): Issue[] {
-    const candidate = this.#candidate(operations);
+    const candidate = candidatePipeline(this.#model, operations);
     if (candidate instanceof PipelineError) return [...candidate.issues];
-    return compileGraph(candidate, this.#registry).issues;
+    return this.#compile(candidate).issues;
   }
 
   /** Applies a batch atomically: all operations or none. Throws a `PipelineError` when refused. */
   applyBatch(operations: readonly BatchOperation[]): void {
     this.#requireDynamic();
-    const candidate = this.#candidate(operations);
+    const candidate = candidatePipeline(this.#model, operations);
     if (candidate instanceof PipelineError) throw candidate;
-    const { graph, issues } = compileGraph(candidate, this.#registry);
+    const { graph, issues } = this.#compile(candidate);
     if (!graph) throw new PipelineError(issues);
     for (const op of operations) this.#applyOne(op, graph);
+    // Types resolved for new edges reach the running nodes (their `ctx.inputTypes`).
+    for (const [id, node] of this.#nodes) {
+      const compiled = graph.nodes.get(id);
+      if (!compiled) continue;
+      for (const [pin, type] of compiled.inputTypes) node.graphNode.inputTypes.set(pin, type);
+      for (const [pin, type] of compiled.outputTypes) {
+        if (!node.graphNode.outputTypes.has(pin)) node.graphNode.outputTypes.set(pin, type);
+      }
+    }
     this.#model = candidate;
   }
 
@@ -324,50 +345,20 @@ export class Session {
 
   /** Handles one control request in StreamKit's message shape. */
   handle(request: unknown): ControlResponse {
-    const parsed = ControlRequestSchema.safeParse(request);
-    if (!parsed.success) {
-      return {
-        action: 'error',
-        message: `invalid control request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`,
-      };
-    }
-    const req: ControlRequest = parsed.data;
-    try {
-      switch (req.action) {
-        case 'getpipeline':
-          return { action: 'pipeline', pipeline: this.pipeline() };
-        case 'validatebatch':
-          return { action: 'validationresult', errors: this.validateBatch(req.operations).map(toValidationEntry) };
-        case 'applybatch':
-          try {
-            this.applyBatch(req.operations);
-            return { action: 'batchapplied', success: true, errors: [] };
-          } catch (error) {
-            return { action: 'batchapplied', success: false, errors: errorLines(error) };
-          }
-        case 'tunenode': {
-          const message = req.message;
-          if (message === 'Start') {
-            // Weft starts every node when it is added; Start only checks that the node exists.
-            if (!this.#nodes.has(req.node_id)) return { action: 'error', message: `Node '${req.node_id}' not found` };
-            return { action: 'success' };
-          }
-          if (message === 'Shutdown') {
-            const node = this.#nodes.get(req.node_id);
-            if (!node) return { action: 'error', message: `Node '${req.node_id}' not found` };
-            node.abort(new NodeRemovedError(`${node.kind}#${node.id} shut down by request`));
-            return { action: 'success' };
-          }
-          this.tuneNode(req.node_id, message.UpdateParams);
-          return { action: 'success' };
-        }
-        default:
-          this.applyBatch([req]);
-          return { action: 'success' };
-      }
-    } catch (error) {
-      return { action: 'error', message: errorLines(error).join('; ') };
-    }
+    return handleControl(this, request);
+  }
+
+  /** True when the session has a node `node_id`. */
+  hasNode(node_id: string): boolean {
+    return this.#nodes.has(node_id);
+  }
+
+  /** Stops one node (StreamKit's `Shutdown` message); its edges stay, its outputs end. */
+  shutdownNode(node_id: string): boolean {
+    const node = this.#nodes.get(node_id);
+    if (!node) return false;
+    node.abort(new NodeRemovedError(`${node.kind}#${node.id} shut down by request`));
+    return true;
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -395,68 +386,14 @@ export class Session {
     }
   }
 
-  #candidate(operations: readonly BatchOperation[]): Pipeline | PipelineError {
-    const next = structuredClone(this.#model);
-    const issues: Issue[] = [];
-    for (const op of operations) {
-      switch (op.action) {
-        case 'addnode':
-          if (op.node_id in next.nodes) {
-            issues.push({
-              code: 'duplicate_id',
-              severity: 'error',
-              node: op.node_id,
-              message: `a node '${op.node_id}' already exists`,
-              hint: 'choose another id, or remove the old node first in the same batch',
-            });
-          } else next.nodes[op.node_id] = { kind: op.kind, ...(op.params !== undefined ? { params: op.params } : {}) };
-          break;
-        case 'removenode':
-          if (!(op.node_id in next.nodes)) {
-            issues.push({
-              code: 'unknown_node',
-              severity: 'error',
-              node: op.node_id,
-              message: `no node '${op.node_id}' to remove`,
-              hint: 'see getpipeline for node ids',
-            });
-          }
-          delete next.nodes[op.node_id];
-          next.connections = next.connections.filter((c) => c.from_node !== op.node_id && c.to_node !== op.node_id);
-          break;
-        case 'connect': {
-          const { action: _a, ...c } = op;
-          next.connections.push(c);
-          break;
-        }
-        case 'disconnect': {
-          const before = next.connections.length;
-          next.connections = next.connections.filter((c) => !sameEdge(c, op));
-          if (next.connections.length === before) {
-            issues.push({
-              code: 'unknown_pin',
-              severity: 'error',
-              node: op.to_node,
-              pin: op.to_pin,
-              message: `no edge ${op.from_node}.${op.from_pin} -> ${op.to_node}.${op.to_pin} to disconnect`,
-              hint: 'see getpipeline for current connections',
-            });
-          }
-          break;
-        }
-      }
-    }
-    return issues.length > 0 ? new PipelineError(issues) : next;
-  }
-
   #applyOne(op: BatchOperation, graph: Graph): void {
     switch (op.action) {
       case 'addnode': {
         const g = graph.nodes.get(op.node_id) as GraphNode;
         const node = this.#makeNode(g);
         this.#nodes.set(op.node_id, node);
-        if (this.#state === 'running') node.start();
         this.#emit({ event: 'nodeadded', node_id: op.node_id, kind: op.kind, params: g.params });
+        if (this.#state === 'running') node.start();
         break;
       }
       case 'removenode': {
@@ -470,7 +407,7 @@ export class Session {
         break;
       }
       case 'connect':
-        this.#attach(op.from_node, op.from_pin, op.to_node, op.to_pin, op.mode ?? 'reliable');
+        this.#attach(op.from_node, op.from_pin, op.to_node, op.to_pin, op.mode);
         this.#emit({
           event: 'connectionadded',
           from_node: op.from_node,
@@ -495,6 +432,11 @@ export class Session {
     }
   }
 
+  #compile(pipeline: Pipeline) {
+    const host = this.#options.hostProfile;
+    return compileGraph(pipeline, this.#registry, { allowEmpty: true, ...(host ? { host } : {}) });
+  }
+
   #makeNode(graphNode: GraphNode): RuntimeNode {
     return new RuntimeNode({
       graphNode,
@@ -502,12 +444,14 @@ export class Session {
       clock: this.#clock,
       host: this.#options.host ?? {},
       tracker: this.#tracker,
+      services: this.#services,
       observer: this.#observer,
       sessionSignal: this.#abort.signal,
     });
   }
 
-  #attach(fromNode: string, fromPin: string, toNode: string, toPin: string, mode: 'reliable' | 'best_effort'): void {
+  /** Attaches an edge; without a mode it takes the input pin's policy (reliable unless declared). */
+  #attach(fromNode: string, fromPin: string, toNode: string, toPin: string, mode?: 'reliable' | 'best_effort'): void {
     const output = this.#nodes.get(fromNode)?.output(fromPin);
     const consumer = this.#nodes.get(toNode);
     const input = consumer?.input(toPin);
@@ -515,8 +459,10 @@ export class Session {
       throw new Error(
         `Session: cannot attach ${fromNode}.${fromPin} -> ${toNode}.${toPin} (validated graph out of sync)`,
       );
-    output.attach(input, mode);
+    output.attach(input, mode ?? input.defaultMode);
     consumer.inputsChanged();
+    // A pin created while running already knows its real type: check the new consumer against it.
+    if (output.type) checkEdgeType(output, input, `${this.#nodes.get(fromNode)?.kind}#${fromNode}`);
   }
 
   #onNodeState(node: RuntimeNode, state: NodeState, error?: NodeError): void {
@@ -553,7 +499,7 @@ export class Session {
       }
     }
     if (this.#statsTimer !== undefined) clearInterval(this.#statsTimer);
-    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#stopWatchdog?.();
     const failed = [...this.#nodes.values()].find((n) => n.state === 'failed');
     let state: SessionResult['state'] = this.#finishAs ?? (failed ? 'failed' : 'done');
     if (state === 'done' && failed && this.mode === 'oneshot') state = 'failed';
@@ -566,33 +512,6 @@ export class Session {
     };
     this.#setState(state, error);
     return result;
-  }
-
-  #startWatchdog(timeoutMs: number): void {
-    let last = -1;
-    let since = Date.now();
-    this.#watchdog = setInterval(
-      () => {
-        let moved = 0;
-        for (const node of this.#nodes.values()) moved += node.counters.packets_in + node.counters.packets_out;
-        if (moved !== last) {
-          last = moved;
-          since = Date.now();
-          return;
-        }
-        if (Date.now() - since < timeoutMs) return;
-        const now = this.#clock.now();
-        const stuck = [...this.#nodes.values()]
-          .filter((n) => n.state !== 'done' && n.state !== 'failed')
-          .map((n) => ({ node: n.id, kind: n.kind, state: n.state, stats: n.stats(now) }))
-          .sort((a, b) => b.stats.queue_depth - a.stats.queue_depth);
-        const error = new StalledError(timeoutMs, stuck);
-        this.#failure ??= error;
-        this.#finishAs ??= 'failed';
-        this.#abort.abort(error);
-      },
-      Math.min(1_000, Math.max(10, timeoutMs / 4)),
-    );
   }
 
   #publishStats(): void {
@@ -619,19 +538,6 @@ export class Session {
       }
     }
   }
-}
-
-function sameEdge(a: { from_node: string; from_pin: string; to_node: string; to_pin: string }, b: typeof a): boolean {
-  return a.from_node === b.from_node && a.from_pin === b.from_pin && a.to_node === b.to_node && a.to_pin === b.to_pin;
-}
-
-function toValidationEntry(issue: Issue): ValidationEntry {
-  return { error_type: issue.severity, message: formatIssue(issue), node_id: issue.node ?? null, connection_id: null };
-}
-
-function errorLines(error: unknown): string[] {
-  if (error instanceof PipelineError) return error.issues.filter((i) => i.severity === 'error').map(formatIssue);
-  return [error instanceof Error ? error.message : String(error)];
 }
 
 /** Runs a pipeline to completion (oneshot convenience). */

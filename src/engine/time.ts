@@ -45,6 +45,8 @@ export interface Clock {
   now(): Micros;
   /** Resolves after `duration` has passed; rejects with the signal's reason when aborted. */
   sleep(duration: Micros, signal?: AbortSignal): Promise<void>;
+  /** Calls `callback` once `duration` has passed on this clock; returns the cancel function. */
+  after(duration: Micros, callback: () => void): () => void;
 }
 
 /** The real clock: `performance.now()` and timers. */
@@ -70,7 +72,46 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },
+  after(duration, callback) {
+    const timer = setTimeout(callback, Math.max(0, toMillis(duration)));
+    return () => clearTimeout(timer);
+  },
 };
+
+interface Timer {
+  due: number;
+  seq: number;
+  fire: () => void;
+}
+
+/** Timers of a clock whose time is moved by code (virtual and manual clocks). */
+class TimerList {
+  #timers: Timer[] = [];
+  #seq = 0;
+
+  add(due: number, fire: () => void): () => void {
+    const timer = { due, seq: this.#seq++, fire };
+    this.#timers.push(timer);
+    return () => {
+      this.#timers = this.#timers.filter((t) => t !== timer);
+    };
+  }
+
+  /** Fires, in due order, every timer due at or before `now` (including ones they add). */
+  fireDue(now: number, moveTo?: (due: number) => void): void {
+    for (;;) {
+      let next: Timer | undefined;
+      for (const t of this.#timers) {
+        if (t.due <= now && (!next || t.due < next.due || (t.due === next.due && t.seq < next.seq))) next = t;
+      }
+      if (!next) return;
+      const fired = next;
+      this.#timers = this.#timers.filter((t) => t !== fired);
+      moveTo?.(fired.due);
+      fired.fire();
+    }
+  }
+}
 
 /**
  * A clock that advances only when something sleeps on it: pacing logic runs instantly and
@@ -90,6 +131,60 @@ export class VirtualClock implements Clock {
   sleep(duration: Micros, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     this.#now += Math.max(0, duration);
+    this.#timers.fireDue(this.#now);
     return Promise.resolve();
+  }
+
+  /** Timers fire when a `sleep` moves the time past them (never on their own). */
+  after(duration: Micros, callback: () => void): () => void {
+    return this.#timers.add(this.#now + Math.max(0, duration), callback);
+  }
+
+  readonly #timers = new TimerList();
+}
+
+/**
+ * A clock that moves only when a test calls `advance`: sleeps and timers (the watchdog, abort
+ * grace periods, the mixer's timeouts) wait for it, so time-dependent behaviour is tested without
+ * real waiting or timing luck.
+ */
+export class ManualClock implements Clock {
+  #now: number;
+  readonly #timers = new TimerList();
+
+  constructor(start: Micros = micros(0)) {
+    this.#now = start;
+  }
+
+  now(): Micros {
+    return this.#now as Micros;
+  }
+
+  sleep(duration: Micros, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        cancel();
+        reject(signal?.reason as Error);
+      };
+      const cancel = this.#timers.add(this.#now + Math.max(0, duration), () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  after(duration: Micros, callback: () => void): () => void {
+    return this.#timers.add(this.#now + Math.max(0, duration), callback);
+  }
+
+  /** Moves time forward by `duration`, firing what falls due, step by step in due order. */
+  advance(duration: Micros): void {
+    const end = this.#now + Math.max(0, duration);
+    this.#timers.fireDue(end, (due) => {
+      this.#now = Math.max(this.#now, due);
+    });
+    this.#now = end;
   }
 }

@@ -16,6 +16,7 @@ import { demuxer, mp4Demuxer, oggDemuxer, webmDemuxer } from './containers/demux
 import { mp4Muxer, muxer, oggMuxer, webmMuxer } from './containers/muxer';
 export { JOB_IO_NAME, JOB_IO_NAME_RULE, MEDIA_TYPE } from './core/byte-io';
 export { RUN_HOOKS } from './run-hooks';
+export { browserGpu, openAsset } from './host-services';
 import { fileReader } from './core/file-reader';
 import { fileWriter } from './core/file-writer';
 import { httpInput, inputFields } from './core/http-input';

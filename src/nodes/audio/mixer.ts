@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type { InputPinSpec, Micros, NodeContext, NodeIO, Packet } from '../../engine';
-import { closePacket, defineNode, micros } from '../../engine';
+import { closePacket, defineNode, micros, toMillis } from '../../engine';
 import { requireKind } from '../media/require-kind';
 import { framesToMicros, makeAudioData, readPlanar } from '../media/audio-data';
 
@@ -141,6 +141,11 @@ class MixState {
     this.rate = ctx.params.clocked?.sample_rate;
   }
 
+  /** The session clock in ms (the sync timeout runs on it, so tests can drive it). */
+  #nowMs(): number {
+    return toMillis(this.ctx.clock.now());
+  }
+
   get frameSize(): number {
     const c = this.ctx.params.clocked;
     return c ? c.frame_samples_per_channel : Math.round(((this.rate ?? 48_000) * MIX_FRAME_MS) / 1000);
@@ -168,7 +173,7 @@ class MixState {
     this.channels = Math.max(this.channels, audio.channels.length);
     const lane = this.lanes.get(pin) ?? { planes: [], ended: false, lastData: 0, playing: false };
     this.lanes.set(pin, lane);
-    lane.lastData = performance.now();
+    lane.lastData = this.#nowMs();
     append(lane, audio.channels);
     return lane;
   }
@@ -196,7 +201,7 @@ class MixState {
     const live = [...this.lanes.values()];
     if (live.length === 0) return false;
     const n = this.frameSize;
-    const now = performance.now();
+    const now = this.#nowMs();
     return (
       live.some((l) => samplesIn(l) >= n) &&
       live.every(
@@ -212,7 +217,7 @@ class MixState {
       this.receive(next.pin, next.packet);
       for (const name of io.connectedInputs()) {
         if (!this.lanes.has(name))
-          this.lanes.set(name, { planes: [], ended: false, lastData: performance.now(), playing: false });
+          this.lanes.set(name, { planes: [], ended: false, lastData: this.#nowMs(), playing: false });
       }
       // An input that has finished contributes silence from now on.
       for (const [name, l] of this.lanes) l.ended = io.input(name).finished;

@@ -1,0 +1,37 @@
+/**
+ * Host services both browser hosts (the studio Worker and the headless engine Worker) give nodes:
+ * the GPU when a hardware adapter exists, and assets (models, fonts, images) served by Weft's own
+ * origin — never from a CDN.
+ */
+import type { GpuAccess } from '../engine';
+import { ASSETS_URL_PATH, isAssetPath } from '../engine';
+
+/** Adapters that are software renderers: slower than Weft's CPU paths, so not offered as a GPU. */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|software|basic render/i;
+
+/** A WebGPU device on a hardware adapter, or why there is none. */
+export async function browserGpu(): Promise<GpuAccess> {
+  const gpu = (globalThis.navigator as (Navigator & { gpu?: GPU }) | undefined)?.gpu;
+  if (!gpu) return { device: null, reason: 'this browser has no WebGPU' };
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return { device: null, reason: 'no WebGPU adapter is available' };
+  const info = adapter.info;
+  const name = [info.vendor, info.architecture, info.description, info.device].filter(Boolean).join(' ');
+  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  if (fallback || SOFTWARE_ADAPTER.test(name)) {
+    return { device: null, reason: `only a software adapter is available (${name || 'fallback'})` };
+  }
+  const device = await adapter.requestDevice();
+  return { device };
+}
+
+/** Opens the asset `path` from the origin this code was served from. */
+export async function openAsset(path: string, signal: AbortSignal): Promise<Blob> {
+  if (!isAssetPath(path)) {
+    throw new Error(`asset path '${path}' is not allowed (use relative names like fonts/Inter.ttf)`);
+  }
+  const url = new URL(`${ASSETS_URL_PATH}${path}`, globalThis.location.origin);
+  const response = await fetch(url, { signal });
+  if (!response.ok) throw new Error(`asset '${path}' could not be read (HTTP ${response.status})`);
+  return response.blob();
+}
