@@ -14,6 +14,11 @@ import type { JobRoutesOptions } from './jobs/routes';
 import { jobRoutes } from './jobs/routes';
 import type { JobQueue } from './jobs/queue';
 import { renderMetrics } from './metrics';
+import type { UpgradeWebSocket } from 'hono/ws';
+import { assetFiles } from '../src/headless/asset-files';
+import { controlRoutes } from './sessions/control';
+import type { SessionManager } from './sessions/manager';
+import { sessionRoutes } from './sessions/routes';
 import { openApiDocument } from './openapi';
 import { staticFiles } from './static';
 import { VERSION } from './version';
@@ -37,6 +42,10 @@ export interface AppOptions {
   allowedHosts?: readonly string[];
   /** The job API; absent in a validate-only app (tests of the schema routes). */
   jobs?: JobRoutesOptions & { queue: JobQueue };
+  /** Live sessions and the WebSocket control plane (`upgrade` is the Node adapter's). */
+  sessions?: { manager: SessionManager; upgrade: UpgradeWebSocket };
+  /** Assets (models, fonts, images) that nodes open by name. */
+  assetsDir?: string;
 }
 
 /** The JSON error shape of every failing API response. */
@@ -106,8 +115,15 @@ export function createApp(options: AppOptions) {
     );
   }
 
+  const sessions = options.sessions;
+  if (sessions) {
+    app.route('/api/v1', sessionRoutes(sessions.manager));
+    app.route('/api/v1', controlRoutes(sessions.manager, options.registry, sessions.upgrade));
+  }
+
   app.all('/api/*', (c) => c.json(apiError('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
+  if (options.assetsDir) app.route('/', assetFiles(options.assetsDir));
   if (options.studioDir) app.route('/', staticFiles(options.studioDir));
 
   return app;

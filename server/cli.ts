@@ -35,6 +35,7 @@ const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
                     (-i PATH / -o PATH bind the pipeline's default input / output)
   weft serve [--host H] [--port P] [--data DIR] [--workers N] [--redis URL] [--allow-private-urls]
              [--allowed-hosts NAME,…] [--max-upload-mb N] [--max-duration SECONDS] [--job-timeout SECONDS]
+             [--max-sessions N] [--assets DIR]
   weft validate PIPELINE
   weft nodes [--json]
   weft submit PIPELINE [-i ...] [-o ...] [--set ...] --server URL [--token T]
@@ -193,6 +194,8 @@ async function cmdServe(args: string[]): Promise<number> {
       'allow-private-urls': { type: 'boolean', default: false },
       'max-upload-mb': { type: 'string' },
       'max-duration': { type: 'string' },
+      'max-sessions': { type: 'string' },
+      assets: { type: 'string' },
       'job-timeout': { type: 'string' },
       'retention-hours': { type: 'string' },
       'allowed-hosts': { type: 'string', default: process.env.WEFT_ALLOWED_HOSTS },
@@ -209,6 +212,7 @@ async function cmdServe(args: string[]): Promise<number> {
   };
   const maxUploadMb = positive('max-upload-mb', values['max-upload-mb']);
   const maxDuration = positive('max-duration', values['max-duration']);
+  const maxSessions = positive('max-sessions', values['max-sessions']);
   const jobTimeout = positive('job-timeout', values['job-timeout']);
   const retentionHours = positive('retention-hours', values['retention-hours']);
   ensureBuilt(values.studio);
@@ -222,6 +226,8 @@ async function cmdServe(args: string[]): Promise<number> {
     allowPrivateUrls: values['allow-private-urls'],
     ...(maxUploadMb ? { maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024) } : {}),
     ...(maxDuration ? { maxMediaSeconds: maxDuration } : {}),
+    ...(maxSessions ? { maxSessions } : {}),
+    ...(values.assets ? { assetsDir: values.assets } : {}),
     ...(values['allowed-hosts'] ? { allowedHosts: values['allowed-hosts'].split(',').map((h) => h.trim()) } : {}),
     jobTimeoutMs: jobTimeout ? jobTimeout * 1000 : DEFAULT_JOB_TIMEOUT_MS,
     retentionMs: retentionHours ? retentionHours * 3_600_000 : DEFAULT_RETENTION_MS,

@@ -24,11 +24,15 @@ function digest(text: string): Buffer {
 /**
  * `Authorization: Bearer <token>` on every request it guards. Anything else (missing, malformed,
  * wrong) is a 401 with `WWW-Authenticate`, and the comparison takes the same time for any token.
+ * A WebSocket upgrade may carry the token as `?token=` instead, since browsers cannot set headers
+ * on one (the URL is never logged).
  */
 export function requireToken(token: string): MiddlewareHandler {
   const expected = digest(token);
   return async (c, next) => {
-    const header = c.req.header('authorization');
+    const upgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket';
+    const queryToken = upgrade ? c.req.query('token') : undefined;
+    const header = c.req.header('authorization') ?? (queryToken !== undefined ? `Bearer ${queryToken}` : undefined);
     const match = header === undefined ? null : /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i.exec(header);
     const given = match?.[1];
     if (given !== undefined && timingSafeEqual(digest(given), expected)) return next();

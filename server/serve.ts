@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { serve } from '@hono/node-server';
+import { serve, upgradeWebSocket } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
 import { HeadlessPool } from '../src/headless/driver';
 import { createRegistry } from '../src/nodes';
 import { createApp, DEFAULT_MAX_UPLOAD_BYTES } from './app';
@@ -18,6 +19,8 @@ import type { JobQueue } from './jobs/queue';
 import { JobService } from './jobs/service';
 import { JobStore } from './jobs/store';
 import { loadOrCreateSecret, loadOrCreateToken } from './token';
+import { MAX_CONTROL_MESSAGE_BYTES } from './sessions/control';
+import { SessionManager } from './sessions/manager';
 
 /** Default limit on one job's run time: one hour. */
 export const DEFAULT_JOB_TIMEOUT_MS = 60 * 60 * 1000;
@@ -47,6 +50,10 @@ export interface ServerSettings {
   allowedHosts?: string[];
   /** BullMQ on Redis instead of the embedded queue. */
   redisUrl?: string;
+  /** Live sessions run at once (each on a page of its own). */
+  maxSessions?: number;
+  /** Assets nodes may open by name (models, fonts, images). Default: `<data>/assets`. */
+  assetsDir?: string;
   /** With Redis: also run jobs in this process (default true). */
   work?: boolean;
   env?: Record<string, string | undefined>;
@@ -59,6 +66,7 @@ export interface RunningServer {
   pool: HeadlessPool;
   service: JobService;
   queue: JobQueue;
+  sessions: SessionManager;
   close(): Promise<void>;
 }
 
@@ -106,8 +114,11 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     webhookSecret: await loadOrCreateSecret(dataDir, 'webhook-secret'),
     allowPrivateUrls: settings.allowPrivateUrls ?? false,
   });
+  const assetsDir = resolve(settings.assetsDir ?? join(dataDir, 'assets'));
+  await mkdir(assetsDir, { recursive: true });
   const pool = await HeadlessPool.start({
     distDir: studioDir,
+    assetsDir,
     log,
     ...(settings.workers ? { size: settings.workers } : {}),
   });
@@ -116,9 +127,17 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   await service.start({ requeue: !settings.redisUrl });
   if (settings.work !== false) queue.process((task) => executeJob({ store, pool, jobTimeoutMs }, task), pool.size);
   const allowedHosts = allowedHostNames(settings.host, settings.allowedHosts);
+  const sessions = new SessionManager({
+    runner: pool,
+    registry,
+    log,
+    ...(settings.maxSessions ? { maxSessions: settings.maxSessions } : {}),
+  });
   const app = createApp({
     registry,
     studioDir,
+    assetsDir,
+    sessions: { manager: sessions, upgrade: upgradeWebSocket },
     ...(token ? { token } : {}),
     ...(allowedHosts ? { allowedHosts } : {}),
     jobs: {
@@ -133,7 +152,9 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       tmpDir: join(dataDir, 'tmp'),
     },
   });
-  const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port });
+  // Twice the message limit, so a message just over it is answered with an error, not a hang-up.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_CONTROL_MESSAGE_BYTES });
+  const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port, websocket: { server: wss } });
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen);
     server.once('error', reject);
@@ -147,6 +168,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     pool,
     service,
     queue,
+    sessions,
     /**
      * Stops within SHUTDOWN_TIMEOUT_MS: no new connections, event streams end, running jobs are
      * stopped and left queued (they run again on the next start), no page is replaced, the browser
@@ -155,6 +177,10 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     async close() {
       const closed = new Promise<void>((done) => server.close(() => done()));
       service.close();
+      // Sessions end first and cleanly: every node stops and every watcher hears `sessiondestroyed`.
+      await Promise.race([sessions.closeAll(), sleep(SHUTDOWN_JOB_GRACE_MS)]);
+      for (const client of wss.clients) client.close(1001, 'the server is shutting down');
+      wss.close();
       const stop = Promise.all([queue.close(), pool.close({ graceMs: SHUTDOWN_JOB_GRACE_MS })]);
       await Promise.race([stop, sleep(SHUTDOWN_TIMEOUT_MS - 1_000)]);
       if ('closeAllConnections' in server) server.closeAllConnections();

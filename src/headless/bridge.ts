@@ -12,6 +12,7 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { assetFiles } from './asset-files';
 import { OUTPUT_CHUNK_BYTES } from './protocol';
 
 /** Where a job's output bytes go (a file, an HTTP response…). */
@@ -46,8 +47,8 @@ interface Registered {
 
 const fail = (c: Context, status: 400 | 403 | 404 | 409, message: string) => c.text(message, status);
 
-/** Starts a bridge on a free loopback port, serving the page from `distDir`. */
-export async function startBridge(distDir: string): Promise<Bridge> {
+/** Starts a bridge on a free loopback port, serving the page from `distDir` and assets from `assetsDir`. */
+export async function startBridge(distDir: string, assetsDir?: string): Promise<Bridge> {
   const jobs = new Map<string, Registered>();
   const app = new Hono();
 
@@ -92,6 +93,7 @@ export async function startBridge(distDir: string): Promise<Bridge> {
     return c.body(null, 204);
   });
 
+  if (assetsDir) app.route('/', assetFiles(assetsDir));
   app.use('/*', serveStatic({ root: distDir }));
 
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });

@@ -37,6 +37,9 @@ const api: PageApi = {
   cancel(id) {
     void engine.cancel(id);
   },
+  openSession: (id, pipeline) => engine.openSession(id, pipeline, relay),
+  control: (id, request) => engine.control(id, request),
+  closeSession: (id) => engine.closeSession(id),
 };
 
 (window as unknown as Record<string, PageApi>)[PAGE_GLOBAL] = api;

@@ -16,7 +16,9 @@ import { startBridge } from './bridge';
 import type { PageHandle, PageLoss, PipelineRunner, RunOutcome, RunRequest } from './driver';
 import { driveJob, JobError } from './driver';
 import type { PageApi, PageJob } from './protocol';
-import { PAGE_GLOBAL, PAGE_PATH, PageEventSchema, REPORT_BINDING } from './protocol';
+import { PAGE_GLOBAL, PAGE_PATH, REPORT_BINDING, parsePageEvent } from './protocol';
+import type { SessionPage, SessionPageHandlers } from './session-page';
+import { openSessionPage } from './session-page';
 
 /** Time a page gets to load and report `ready`. */
 export const WORKER_START_TIMEOUT_MS = 30_000;
@@ -34,6 +36,8 @@ export function defaultPoolSize(): number {
 export interface PoolOptions {
   /** The built bundle (`vite build` output) holding `headless.html`. */
   distDir: string;
+  /** Assets (models, fonts, images) the pages may open by name. */
+  assetsDir?: string;
   /** Pages kept warm. Default: `defaultPoolSize()`. */
   size?: number;
   /** Chromium binary. Default: chromium-headless-shell when installed, else chromium. */
@@ -95,6 +99,8 @@ export class HeadlessPool implements PipelineRunner {
   readonly #waiters: { take: (slot: PageSlot) => void; fail: (error: JobError) => void }[] = [];
   #closed = false;
   #busy = 0;
+  /** Live sessions' pages, held apart from the job pages. */
+  readonly #sessionPages = new Set<SessionPage>();
 
   private constructor(options: PoolOptions, bridge: Bridge) {
     this.#options = options;
@@ -105,7 +111,7 @@ export class HeadlessPool implements PipelineRunner {
 
   /** Starts the bridge and the browser and loads `size` pages. */
   static async start(options: PoolOptions): Promise<HeadlessPool> {
-    const pool = new HeadlessPool(options, await startBridge(options.distDir));
+    const pool = new HeadlessPool(options, await startBridge(options.distDir, options.assetsDir));
     try {
       await pool.#launch();
     } catch (error) {
@@ -183,13 +189,13 @@ export class HeadlessPool implements PipelineRunner {
       let ready!: () => void;
       const isReady = new Promise<void>((resolve) => (ready = resolve));
       await page.exposeBinding(REPORT_BINDING, (_source, json: unknown) => {
-        const parsed = typeof json === 'string' ? PageEventSchema.safeParse(safeJson(json)) : undefined;
-        if (!parsed?.success) {
+        const event = parsePageEvent(json);
+        if (!event) {
           this.#log(`weft: a headless page sent an event outside the protocol; ignored`);
           return;
         }
-        if (parsed.data.type === 'ready') ready();
-        else slot.handle.onEvent?.(parsed.data);
+        if (event.type === 'ready') ready();
+        else slot.handle.onEvent?.(event);
       });
       page.on('crash', () => this.#replace(slot, 'the headless page crashed', 'crash'));
       page.on('pageerror', (error) => this.#log(`weft: headless page error: ${error.message}`));
@@ -308,6 +314,48 @@ export class HeadlessPool implements PipelineRunner {
     }
   }
 
+  /** Live sessions running on their own pages. */
+  get sessions(): number {
+    return this.#sessionPages.size;
+  }
+
+  /**
+   * Starts live session `id` on a page of its own (not one of the job pages). Rejects with a
+   * `SessionOpenError` when the page refuses the pipeline.
+   */
+  async openSession(id: string, pipeline: string, handlers: SessionPageHandlers): Promise<SessionPage> {
+    if (this.#closed) throw new JobError({ code: 'unavailable', message: 'the worker pool is shut down' }, true);
+    if (!this.#browser) await this.#launch();
+    const browser = this.#browser;
+    if (!browser) throw new JobError({ code: 'unavailable', message: 'Chromium is not running' }, true);
+    const held: { page?: SessionPage } = {};
+    const opened = await openSessionPage(
+      browser,
+      this.#bridge.origin,
+      id,
+      pipeline,
+      {
+        onEvent: (event) => handlers.onEvent(event),
+        onEnded: (reason) => {
+          if (held.page) this.#sessionPages.delete(held.page);
+          handlers.onEnded(reason);
+        },
+      },
+      this.#log,
+    );
+    const page: SessionPage = {
+      control: (request) => opened.control(request),
+      crash: () => opened.crash(),
+      close: async () => {
+        this.#sessionPages.delete(page);
+        await opened.close();
+      },
+    };
+    held.page = page;
+    this.#sessionPages.add(page);
+    return page;
+  }
+
   /**
    * Closes every page, the browser and the bridge. Runs still going get `graceMs` to end (their
    * owners are expected to have canceled them); pages are not replaced from now on, and a browser
@@ -320,6 +368,7 @@ export class HeadlessPool implements PipelineRunner {
         new JobError({ code: 'unavailable', message: 'the worker pool shut down before the job started' }, true),
       );
     }
+    await Promise.all([...this.#sessionPages].map((page) => page.close()));
     const until = Date.now() + (options.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
     while (this.#busy > 0 && Date.now() < until) await sleep(50);
     const browser = this.#browser;
@@ -337,13 +386,5 @@ export class HeadlessPool implements PipelineRunner {
     const killed = await killMarked(this.processMarker);
     if (!closed && killed > 0) this.#log(`weft: killed ${killed} Chromium process(es) that did not exit on close`);
     await this.#bridge.close();
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -22,6 +22,19 @@ export const HEADLESS_HOST: HostProfile = {
   },
 };
 
+/** What a live session's page offers nodes: the GPU and assets; no job inputs or outputs. */
+export const SESSION_HOST: HostProfile = {
+  name: 'live sessions on the server',
+  services: ['gpu', 'openAsset'],
+  hints: {
+    openInput: 'streamkit::http_input is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',
+    openOutput: 'streamkit::http_output is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',
+    readFile: HEADLESS_HOST.hints?.readFile ?? '',
+    writeFile: HEADLESS_HOST.hints?.writeFile ?? '',
+    openCapture: 'capture sources run in the studio tab, where the browser asks for the device',
+  },
+};
+
 /** A job handed to a page. */
 export interface PageJob {
   /** Job id, echoed in every event. */
@@ -59,6 +72,54 @@ export const NodeProgressSchema = z.object({
 export type NodeProgress = z.infer<typeof NodeProgressSchema>;
 
 const id = z.string().max(64);
+const name = z.string().max(256);
+
+/** StreamKit's `NodeState` (externally tagged). */
+export const WireNodeStateSchema = z.union([
+  z.enum(['Initializing', 'Ready', 'Running']),
+  z.strictObject({ Failed: z.strictObject({ reason: z.string().max(4096) }) }),
+  z.strictObject({
+    Stopped: z.strictObject({
+      reason: z.enum(['completed', 'input_closed', 'output_closed', 'shutdown', 'no_inputs', 'unknown']),
+    }),
+  }),
+]);
+export type WireNodeState = z.infer<typeof WireNodeStateSchema>;
+
+/** StreamKit's node statistics. */
+export const WireNodeStatsSchema = z.strictObject({
+  received: z.number(),
+  sent: z.number(),
+  discarded: z.number(),
+  errored: z.number(),
+  duration_secs: z.number(),
+});
+
+const edge = { from_node: name, from_pin: name, to_node: name, to_pin: name };
+
+/**
+ * A live session's event as a page relays it: StreamKit's WebSocket events (§5.5) without
+ * `session_id` and `timestamp`, which the server adds. `sessionended` says the page's session
+ * ended by itself (every node failed or the engine stopped), with why.
+ */
+export const SessionWireEventSchema = z.discriminatedUnion('event', [
+  z.strictObject({ event: z.literal('nodestatechanged'), node_id: name, state: WireNodeStateSchema }),
+  z.strictObject({ event: z.literal('nodestatsupdated'), node_id: name, stats: WireNodeStatsSchema }),
+  z.strictObject({ event: z.literal('nodeparamschanged'), node_id: name, params: z.unknown() }),
+  z.strictObject({ event: z.literal('nodeadded'), node_id: name, kind: name, params: z.unknown() }),
+  z.strictObject({ event: z.literal('noderemoved'), node_id: name }),
+  z.strictObject({ event: z.literal('connectionadded'), ...edge }),
+  z.strictObject({ event: z.literal('connectionremoved'), ...edge }),
+  z.strictObject({
+    event: z.literal('nodetelemetry'),
+    node_id: name,
+    type_id: name,
+    data: z.unknown(),
+    timestamp_us: z.number().optional(),
+  }),
+  z.strictObject({ event: z.literal('sessionended'), reason: z.string().max(4096) }),
+]);
+export type SessionWireEvent = z.infer<typeof SessionWireEventSchema>;
 
 /**
  * Events a page sends to the driver (through the `weftReport` binding). The driver parses them
@@ -84,12 +145,27 @@ export const PageEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('failed'), id, error: JobErrorInfoSchema }),
   z.object({ type: z.literal('canceled'), id }),
+  /** An event of the live session `id` running on this page. */
+  z.object({ type: z.literal('session'), id, event: SessionWireEventSchema }),
   /** Something worth an operator's attention that did not fail the job (a leaked frame). */
   z.object({ type: z.literal('warning'), id, code: z.string().regex(/^[a-z_]{1,64}$/), message: z.string().max(1024) }),
 ]);
 export type PageEvent = z.input<typeof PageEventSchema>;
 /** A page event as the driver sees it after parsing. */
 export type ParsedPageEvent = z.output<typeof PageEventSchema>;
+
+/** Parses what a page sent through the binding; undefined when it is not a protocol event. */
+export function parsePageEvent(json: unknown): ParsedPageEvent | undefined {
+  if (typeof json !== 'string') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined; // not JSON: not an event
+  }
+  const parsed = PageEventSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /** Name of the function the driver exposes in the page. */
 export const REPORT_BINDING = 'weftReport';
@@ -102,8 +178,21 @@ export const OUTPUT_CHUNK_BYTES = 1024 * 1024;
 /** How often a running page reports progress (and so proves it is alive), in ms. */
 export const PROGRESS_INTERVAL_MS = 250;
 
+/** The answer to a control request, as the page returns it (StreamKit's response payloads). */
+export const ControlAnswerSchema = z.looseObject({ action: z.string().max(64) });
+export type ControlAnswer = z.infer<typeof ControlAnswerSchema>;
+
+/** How opening a session on a page went. */
+export type SessionOpenResult = { ok: true } | { ok: false; error: JobErrorInfo };
+
 /** The page's API, as seen by the driver's `page.evaluate`. */
 export interface PageApi {
   start(job: PageJob): void;
   cancel(id: string): void;
+  /** Starts the dynamic session `id` from `pipeline` (YAML or JSON); events come as `session` events. */
+  openSession(id: string, pipeline: string): Promise<SessionOpenResult>;
+  /** One control request (StreamKit's payload without `session_id`); resolves with its answer. */
+  control(id: string, request: unknown): Promise<unknown>;
+  /** Stops the session and waits for its nodes to close. */
+  closeSession(id: string): Promise<void>;
 }

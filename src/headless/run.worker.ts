@@ -6,19 +6,25 @@
  */
 import { expose } from 'comlink';
 import { PipelineRun } from '../engine';
-import { createRegistry, RUN_HOOKS } from '../nodes';
+import { browserGpu, createRegistry, openAsset, RUN_HOOKS } from '../nodes';
 import { openBridgeOutput } from './bridge-sink';
-import type { PageEvent, PageJob } from './protocol';
+import { LiveSessions } from './live-sessions';
+import type { PageEvent, PageJob, SessionOpenResult } from './protocol';
 import { PROGRESS_INTERVAL_MS } from './protocol';
 
 const registry = createRegistry();
 const runs = new Map<string, PipelineRun>();
+const sessions = new LiveSessions(registry, { gpu: browserGpu, openAsset });
 
 /** What the page may ask of the engine Worker. */
 export interface RunWorkerApi {
   /** Runs a job to its end, reporting through `report` (which gets every event, the last one final). */
   run(job: PageJob, report: (event: PageEvent) => void): Promise<void>;
   cancel(id: string): void;
+  /** Starts a live session; its events go to `report`. */
+  openSession(id: string, pipeline: string, report: (event: PageEvent) => void): SessionOpenResult;
+  control(id: string, request: unknown): unknown;
+  closeSession(id: string): Promise<void>;
 }
 
 async function readInputs(job: PageJob, signal: AbortSignal): Promise<Record<string, Blob>> {
@@ -46,7 +52,7 @@ const api: RunWorkerApi = {
       registry,
       text: job.pipeline,
       inputs,
-      host: { openOutput: (name, type) => openBridgeOutput(job.ioBase, name, type) },
+      host: { openOutput: (name, type) => openBridgeOutput(job.ioBase, name, type), gpu: browserGpu, openAsset },
       ...(job.overrides ? { overrides: job.overrides } : {}),
       signal: abort.signal,
       hooks: RUN_HOOKS,
@@ -82,6 +88,9 @@ const api: RunWorkerApi = {
   cancel(id) {
     runs.get(id)?.cancel();
   },
+  openSession: (id, pipeline, report) => sessions.open(id, pipeline, report),
+  control: (id, request) => sessions.control(id, request),
+  closeSession: (id) => sessions.close(id),
 };
 
 expose(api);

@@ -149,3 +149,64 @@ export function weft(
     child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** A WebSocket client of `/api/v1/control`: requests by correlation id, and every event seen. */
+export async function controlClient(base: string, token?: string) {
+  const { default: WebSocket } = await import('ws');
+  const url = `${base.replace(/^http/, 'ws')}/api/v1/control${token ? `?token=${token}` : ''}`;
+  const ws = new WebSocket(url, { headers: { origin: base } });
+  const events: Record<string, unknown>[] = [];
+  const waiting = new Map<string, (payload: Record<string, unknown>) => void>();
+  const eventWaiters: {
+    match: (e: Record<string, unknown>) => boolean;
+    resolve: (e: Record<string, unknown>) => void;
+  }[] = [];
+  ws.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as {
+      type: string;
+      correlation_id?: string;
+      payload: Record<string, unknown>;
+    };
+    if (message.type === 'event') {
+      events.push(message.payload);
+      for (const w of [...eventWaiters]) {
+        if (w.match(message.payload)) {
+          eventWaiters.splice(eventWaiters.indexOf(w), 1);
+          w.resolve(message.payload);
+        }
+      }
+    } else if (message.correlation_id) waiting.get(message.correlation_id)?.(message.payload);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let next = 0;
+  return {
+    ws,
+    events,
+    /** Sends a request and resolves with its response payload. */
+    request(payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+      const id = String(++next);
+      const answered = new Promise<Record<string, unknown>>((resolve) => waiting.set(id, resolve));
+      ws.send(JSON.stringify({ type: 'request', correlation_id: id, payload }));
+      return answered;
+    },
+    /** Resolves with the first event (seen or still to come) that matches. */
+    event(match: (e: Record<string, unknown>) => boolean, ms = 30_000): Promise<Record<string, unknown>> {
+      const seen = events.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching event in ${ms} ms`)), ms);
+        eventWaiters.push({
+          match,
+          resolve: (e) => {
+            clearTimeout(timer);
+            resolve(e);
+          },
+        });
+      });
+    },
+    close: () => ws.close(),
+  };
+}

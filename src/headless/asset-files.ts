@@ -1,0 +1,60 @@
+/**
+ * Serves the asset root (models, fonts, images) under `ASSETS_URL_PATH`, for the headless bridge
+ * and the server alike: names are checked against the asset rule, and the real path (symlinks
+ * resolved) must stay inside the root. Runs in Node.
+ */
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { Hono } from 'hono';
+import { ASSETS_URL_PATH, isAssetPath } from '../engine';
+
+const TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+  '.woff2': 'font/woff2',
+  '.onnx': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+};
+
+/** The real path of asset `name` under `root`, or undefined when it is not a file inside it. */
+export async function resolveAsset(root: string, name: string): Promise<string | undefined> {
+  if (!isAssetPath(name)) return undefined;
+  try {
+    const realRoot = await realpath(root);
+    const path = await realpath(join(realRoot, name));
+    if (!path.startsWith(realRoot + sep)) return undefined; // a symlink pointing out of the root
+    return (await stat(path)).isFile() ? path : undefined;
+  } catch {
+    return undefined; // missing file or root: an ordinary 404
+  }
+}
+
+/** Routes serving `root` under `ASSETS_URL_PATH`. Assets are never served as HTML. */
+export function assetFiles(root: string) {
+  const app = new Hono();
+  app.get(`${ASSETS_URL_PATH}*`, async (c) => {
+    let name: string;
+    try {
+      name = decodeURIComponent(new URL(c.req.url).pathname.slice(ASSETS_URL_PATH.length));
+    } catch {
+      return c.text('not found', 404);
+    }
+    const path = await resolveAsset(root, name);
+    if (!path) return c.text(`no asset '${name}'`, 404);
+    const size = (await stat(path)).size;
+    return c.body(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>, 200, {
+      'Content-Type': TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': String(size),
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+    });
+  });
+  return app;
+}

@@ -1,0 +1,61 @@
+/**
+ * The asset service's file side: names follow the asset rule, and nothing outside the asset root
+ * is served (no `..`, no encoded traversal, no symlink pointing out).
+ */
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ASSETS_URL_PATH, isAssetPath } from '../../src/engine';
+import { assetFiles } from '../../src/headless/asset-files';
+
+let root: string;
+
+beforeAll(async () => {
+  const base = await mkdtemp(join(tmpdir(), 'weft-assets-'));
+  root = join(base, 'assets');
+  await mkdir(join(root, 'fonts'), { recursive: true });
+  await writeFile(join(root, 'fonts', 'Test.ttf'), 'font bytes');
+  await writeFile(join(base, 'secret.txt'), 'not an asset');
+  await symlink(join(base, 'secret.txt'), join(root, 'escape.txt'));
+});
+
+describe('assets', () => {
+  it('names follow the asset rule', () => {
+    expect(isAssetPath('fonts/Inter-Regular.ttf')).toBe(true);
+    expect(isAssetPath('models/whisper/tiny.onnx')).toBe(true);
+    for (const bad of [
+      '',
+      '/etc/passwd',
+      '../x',
+      'a/../b',
+      'a//b',
+      './a',
+      'a/.',
+      'a\\b',
+      'a b',
+      `${'x'.repeat(600)}`,
+    ]) {
+      expect(isAssetPath(bad), bad).toBe(false);
+    }
+  });
+
+  it('are served from the root, never from outside it', async () => {
+    const app = assetFiles(root);
+    const get = (path: string) => app.request(`http://localhost${ASSETS_URL_PATH}${path}`);
+    const ok = await get('fonts/Test.ttf');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('font/ttf');
+    expect(ok.headers.get('content-security-policy')).toContain('sandbox');
+    expect(await ok.text()).toBe('font bytes');
+    for (const path of [
+      '../secret.txt',
+      '%2e%2e/secret.txt',
+      'fonts/..%2f..%2fsecret.txt',
+      'escape.txt',
+      'missing.ttf',
+    ]) {
+      expect((await get(path)).status, path).toBe(404);
+    }
+  });
+});
