@@ -20,6 +20,7 @@ import { fetchUrlInput } from './jobs/url-input';
 import { bindInputs, checkPipeline, parseOverrides } from './pipeline-check';
 import { ProgressBar } from './progress';
 import { createQueue, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_RETENTION_MS, SHUTDOWN_TIMEOUT_MS, startServer } from './serve';
+import { cmdSession, SESSION_USAGE } from './cli-session';
 import { VERSION } from './version';
 
 /** Exit codes: a failed job, and bad usage or an invalid pipeline. */
@@ -40,6 +41,7 @@ const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
   weft nodes [--json]
   weft submit PIPELINE [-i ...] [-o ...] [--set ...] --server URL [--token T]
   weft worker --redis URL --data DIR [--workers N]
+${SESSION_USAGE}
 `;
 
 /** Commands that run until stopped; their process exits when they return. */
@@ -421,6 +423,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdSubmit(rest);
       case 'worker':
         return await cmdWorker(rest);
+      case 'session':
+        return await cmdSession(rest, fail);
       case '--version':
         console.log(VERSION);
         return 0;

@@ -5,7 +5,10 @@
  * crashed session page, a full server, refused pipelines, a token-protected upgrade, shutdown.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controlClient, testServer } from './support';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { controlClient, testServer, weft } from './support';
 
 const LIVE = `mode: dynamic
 nodes:
@@ -239,6 +242,36 @@ describe('live sessions', () => {
     } finally {
       client.close();
     }
+  });
+});
+
+describe('weft session', () => {
+  it('creates, lists, reads, tunes and destroys a session on a running server', async () => {
+    const file = join(tmpdir(), `weft-live-${process.pid}.yaml`);
+    await writeFile(file, LIVE);
+    const at = ['--server', server.url];
+    const created = await weft(['session', 'create', file, '--name', 'cli', ...at]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const listed = await weft(['session', 'list', ...at]);
+    expect(listed.stdout).toContain(`${id}  `);
+    expect(listed.stdout).toContain(' cli');
+    const tuned = await weft(['session', 'tune', 'cli', 'gain', 'gain=0.125', ...at]);
+    expect(tuned.stderr).toBe('');
+    expect(tuned.code).toBe(0);
+    const got = await weft(['session', 'get', id, ...at]);
+    const pipeline = JSON.parse(got.stdout) as { nodes: Record<string, { params: { gain?: number } }> };
+    expect(pipeline.nodes.gain?.params.gain).toBe(0.125);
+    const refused = await weft(['session', 'tune', 'cli', 'gain', 'gain=-3', ...at]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('gain');
+    const destroyed = await weft(['session', 'destroy', 'cli', ...at]);
+    expect(destroyed.stdout.trim()).toBe(id);
+    const missing = await weft(['session', 'get', id, ...at]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('(404)');
   });
 });
 
