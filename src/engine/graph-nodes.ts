@@ -111,7 +111,7 @@ export function resolveNodes(ctx: CompileContext): void {
         code: 'unsupported_host',
         severity: 'error',
         node: id,
-        message: `${definition.kind} needs ${missing.map((s) => HOST_SERVICE_NAMES[s]).join(' and ')}, which ${ctx.host.name} does not offer`,
+        message: `${definition.kind} needs ${missing.map((s) => HOST_SERVICE_NAMES[s]).join(' and ')}, which ${ctx.host.name} cannot offer`,
         hint:
           ctx.host.hints?.[missing[0] ?? 'openInput'] ?? 'run this pipeline where the node can work (the studio tab)',
         ...ctx.at(id, 'kind'),

@@ -12,7 +12,12 @@ export interface AudioEncoderParams {
   codec: 'opus' | 'aac' | 'pcm-s16' | 'pcm-f32';
   /** Bits per second (Opus). */
   bitrate: number;
+  /** Opus frame length in samples at 48 kHz (960 = 20 ms); the encoder's default when absent. */
+  frameSize?: number;
 }
+
+/** Opus frame lengths, in samples at 48 kHz (2.5 to 60 ms). */
+const OPUS_FRAME_SIZES = [120, 240, 480, 960, 1920, 2880] as const;
 
 /** Interleaves an AudioData into PCM bytes (`s16` or `f32`), the payload WAV and other PCM containers hold. */
 export function pcmChunk(data: AudioData, codec: 'pcm-s16' | 'pcm-f32'): EncodedAudioChunk {
@@ -76,6 +81,9 @@ function makeAudioEncoder<I>(
                   sampleRate,
                   numberOfChannels,
                   bitrate: ctx.params.bitrate,
+                  ...(ctx.params.frameSize
+                    ? { opus: { frameDuration: Math.round((ctx.params.frameSize / 48_000) * 1_000_000) } }
+                    : {}),
                 };
                 if (!(await AudioEncoder.isConfigSupported(config)).supported) {
                   throw ctx.error(
@@ -143,8 +151,22 @@ export const audioEncoder = makeAudioEncoder(
 /** StreamKit's `audio::opus::encoder`. */
 export const opusEncoder = makeAudioEncoder(
   'audio::opus::encoder',
-  'Encodes raw audio to Opus with WebCodecs (StreamKit params: bitrate in b/s).',
+  'Encodes raw audio to Opus with WebCodecs (StreamKit params: bitrate in b/s, frame_size in samples at 48 kHz).',
   z
-    .strictObject({ bitrate: z.number().int().min(6000).max(510_000).multipleOf(1000).default(64_000) })
-    .transform((p): AudioEncoderParams => ({ codec: 'opus', bitrate: p.bitrate })),
+    .strictObject({
+      bitrate: z.number().int().min(6000).max(510_000).multipleOf(1000).default(64_000),
+      /** StreamKit's samples set it: the Opus frame length in samples at 48 kHz. */
+      frame_size: z
+        .number()
+        .int()
+        .refine((n) => (OPUS_FRAME_SIZES as readonly number[]).includes(n), {
+          message: `frame_size must be one of ${OPUS_FRAME_SIZES.join(', ')} (samples at 48 kHz)`,
+        })
+        .optional(),
+    })
+    .transform((p): AudioEncoderParams => ({
+      codec: 'opus',
+      bitrate: p.bitrate,
+      ...(p.frame_size ? { frameSize: p.frame_size } : {}),
+    })),
 );

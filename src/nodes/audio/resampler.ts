@@ -3,6 +3,7 @@ import type { Micros, NodeIO } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import { requireKind } from '../media/require-kind';
 import { framesToMicros, makeAudioData, readPlanar } from '../media/audio-data';
+import { remix } from './channels';
 
 const params = z.strictObject({
   /** Output sample rate. */
@@ -11,6 +12,8 @@ const params = z.strictObject({
   chunk_frames: z.number().int().min(1).default(960),
   /** Output frames per packet (0 = as they come). */
   output_frame_size: z.number().int().min(0).default(960),
+  /** Output channel count (StreamKit's samples set it, e.g. mono for speech); default: as the input. */
+  channels: z.number().int().min(1).max(8).optional(),
 });
 
 /**
@@ -69,7 +72,7 @@ export const resampler = defineNode({
   outputs: [{ name: 'out', produces: { kind: 'raw_audio' }, cardinality: 'broadcast' }],
   negotiate: ({ params: p, inputs }) => {
     const upstream = inputs.get('in');
-    const channels = upstream?.kind === 'raw_audio' ? upstream.channels : undefined;
+    const channels = p.channels ?? (upstream?.kind === 'raw_audio' ? upstream.channels : undefined);
     return new Map([
       ['out', { kind: 'raw_audio', sample_rate: p.target_sample_rate, ...(channels ? { channels } : {}) }],
     ]);
@@ -117,10 +120,11 @@ export const resampler = defineNode({
               pin: 'in',
             });
           }
+          const planes = ctx.params.channels ? remix(audio.channels, ctx.params.channels) : audio.channels;
           const resampled =
             audio.sampleRate === target
-              ? audio.channels
-              : (state ??= new CubicResampler(audio.sampleRate, target, audio.channels.length)).process(audio.channels);
+              ? planes
+              : (state ??= new CubicResampler(audio.sampleRate, target, planes.length)).process(planes);
           pending =
             pending.length === 0 ? resampled : pending.map((p, c) => concat(p, resampled[c] ?? new Float32Array()));
           await send(io, false);
