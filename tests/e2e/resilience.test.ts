@@ -29,10 +29,16 @@ describe('resilience', () => {
   it('a Chromium killed mid-job: the job is retried on a fresh browser and the next job succeeds', async () => {
     const server = await testServer();
     try {
-      const { body } = await submit(server.url, { text: bars(900, '1280, height: 720') });
+      // The kill lands once the page is really encoding (progress seen), not after a guessed sleep.
+      // The job is short: a retry redoes it from the start, and it used to be 30 s of 720p (about
+      // 25 s of CPU on a quiet machine), which a loaded 2-core machine could not redo in 90 s.
+      const { body } = await submit(server.url, { text: bars(240) });
       const id = body.id ?? '';
-      await until(async () => (await getJob(server.url, id)).state === 'running', 30_000, 'job to run');
-      await new Promise((r) => setTimeout(r, 300));
+      const encoding = async () => {
+        const job = (await getJob(server.url, id)) as JobView & { progress?: { media_time_us?: number } };
+        return job.state === 'running' && (job.progress?.media_time_us ?? 0) > 0;
+      };
+      await until(encoding, 30_000, 'job to make progress');
       execFileSync('pkill', ['-KILL', '-f', server.pool.processMarker]);
       const job = await waitFinal(server.url, id, 90_000);
       expect(job.attempts).toBeGreaterThanOrEqual(2);
