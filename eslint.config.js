@@ -61,15 +61,22 @@ export default tseslint.config(
       ]),
     },
   },
-  // The studio talks to the engine through its adapter; it never reaches server code.
+  // The studio talks to the engine through its adapter; it never reaches server code. It may read
+  // the server's route types for Hono's typed client (`hono/client`), which is browser code.
   {
     files: ['src/studio/**'],
     rules: {
-      'no-restricted-imports': restrict([
+      '@typescript-eslint/no-restricted-imports': restrict([
         {
-          group: ['**/server/**', '**/headless/**', 'hono', 'hono/*', '@hono/*', 'node:*'],
+          group: ['**/server/**'],
+          allowTypeImports: true,
+          message: 'the studio may import server types (for hc), never server code.',
+        },
+        {
+          group: ['**/headless/**', '@hono/*', 'node:*'],
           message: 'the studio is browser code: no server or Node imports.',
         },
+        { regex: '^hono(?!/client$)', message: 'the studio is browser code: of Hono, only its typed client.' },
       ]),
     },
   },

@@ -20,6 +20,10 @@ import { fetchUrlInput } from './jobs/url-input';
 import { bindInputs, checkPipeline, parseOverrides } from './pipeline-check';
 import { ProgressBar } from './progress';
 import { createQueue, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_RETENTION_MS, SHUTDOWN_TIMEOUT_MS, startServer } from './serve';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { hc } from 'hono/client';
+import type { JobRoutes } from './jobs/routes';
+import type { publicJob } from './jobs/record';
 import { cmdSession, SESSION_USAGE } from './cli-session';
 import { VERSION } from './version';
 
@@ -278,26 +282,16 @@ function cmdNodes(args: string[]): number {
 }
 
 /** Reads server-sent events from a response body, calling `on` per event. */
+/** Reads a server-sent event stream until `on` returns true or it ends (eventsource-parser does the framing). */
 async function readSse(
   body: ReadableStream<Uint8Array>,
   on: (event: string, data: string) => boolean | void,
 ): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-      }
-      if (on(event, data.join('\n')) === true) return;
-    }
+  const events = body
+    .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
+    .pipeThrough(new EventSourceParserStream());
+  for await (const message of events) {
+    if (on(message.event ?? 'message', message.data) === true) return;
   }
 }
 
@@ -326,25 +320,28 @@ async function cmdSubmit(args: string[]): Promise<number> {
     else form.append(name, await openAsBlob(source), basename(source));
   }
   for (const s of values.set) form.append('set', s);
-  const submitted = await fetch(`${base}/api/v1/jobs`, { method: 'POST', body: form, headers });
-  const body = (await submitted.json()) as { id?: string; error?: { message: string } };
-  if (!submitted.ok || !body.id) {
-    process.stderr.write(
-      `weft: the server refused the job (${submitted.status}): ${body.error?.message ?? 'no reason given'}\n`,
-    );
+  // The job shapes come from the routes themselves (Hono's typed client); the multipart body is
+  // streamed to disk by the server, so it is sent as is rather than through a validator.
+  const client = hc<JobRoutes>(`${base}/api/v1`, { headers });
+  const submitted = await client.jobs.$post(undefined, { init: { body: form } });
+  const body = await submitted.json();
+  if (!('id' in body)) {
+    const reason = 'error' in body ? body.error.message : 'no reason given';
+    process.stderr.write(`weft: the server refused the job (${submitted.status}): ${reason}\n`);
     return submitted.status === 400 || submitted.status === 413 ? EXIT_USAGE : EXIT_FAILED;
   }
   const id = body.id;
   const bar = values.quiet ? undefined : new ProgressBar(`weft job ${id.slice(0, 8)}`);
-  let final: { state: string; error?: { message: string } | null; outputs: { name: string }[] } | undefined;
-  const events = await fetch(`${base}/api/v1/jobs/${id}/events`, { headers });
+  type Job = ReturnType<typeof publicJob>;
+  let final: Job | undefined;
+  const events = await client.jobs[':id'].events.$get({ param: { id } });
   if (!events.ok || !events.body) throw new Error(`cannot follow job ${id}: ${events.status}`);
-  await readSse(events.body, (event, data) => {
+  await readSse(events.body as ReadableStream<Uint8Array>, (event, data) => {
     if (event === 'progress') {
-      const p = JSON.parse(data) as { fraction: number | null; media_time_us: number };
+      const p = JSON.parse(data) as NonNullable<Job['progress']>;
       bar?.update(p.fraction, p.media_time_us / 1e6);
     } else if (event === 'state') {
-      const job = JSON.parse(data) as NonNullable<typeof final>;
+      const job = JSON.parse(data) as Job;
       if (['succeeded', 'failed', 'canceled'].includes(job.state)) {
         final = job;
         return true;
@@ -360,7 +357,7 @@ async function cmdSubmit(args: string[]): Promise<number> {
   for (const output of final.outputs) {
     const dest = outputs.get(output.name);
     if (!dest) continue;
-    const response = await fetch(`${base}/api/v1/jobs/${id}/outputs/${encodeURIComponent(output.name)}`, { headers });
+    const response = await client.jobs[':id'].outputs[':name'].$get({ param: { id, name: output.name } });
     if (!response.ok) throw new Error(`downloading output '${output.name}' failed: ${response.status}`);
     await writeFile(dest, new Uint8Array(await response.arrayBuffer()));
     saved.push(dest);

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Context } from 'hono';
+import type { Context, TypedResponse } from 'hono';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -47,7 +47,16 @@ export interface JobRoutesOptions {
 
 type ErrorStatus = 400 | 404 | 409 | 413 | 500 | 502 | 503;
 
-function apiError(c: Context, status: ErrorStatus, code: string, message: string, extra: object = {}) {
+/** A refused request's response, typed so that the client sees the error shape. */
+type ApiErrorResponse = Response & TypedResponse<{ error: { code: string; message: string } }, ErrorStatus, 'json'>;
+
+function apiError(
+  c: Context,
+  status: ErrorStatus,
+  code: string,
+  message: string,
+  extra: object = {},
+): ApiErrorResponse {
   return c.json({ error: { code, message, ...extra } }, status);
 }
 
@@ -75,8 +84,8 @@ interface Accepted {
 }
 
 class Refusal extends Error {
-  readonly response: Response;
-  constructor(response: Response) {
+  readonly response: ApiErrorResponse;
+  constructor(response: ApiErrorResponse) {
     super('refused');
     this.response = response;
   }
@@ -100,10 +109,9 @@ function httpStatusFor(error: JobError): ErrorStatus {
   return 400;
 }
 
-export function jobRoutes(options: JobRoutesOptions): Hono {
+export function jobRoutes(options: JobRoutesOptions) {
   const { registry, service } = options;
   const store = service.store;
-  const app = new Hono();
   const maxMediaUs = options.maxMediaSeconds * 1_000_000;
 
   /** A fresh scratch directory under the data dir. */
@@ -213,7 +221,7 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
     c: Context,
     dir: string,
     rules: { configFirst?: boolean } = {},
-  ): Promise<Accepted | Response> {
+  ): Promise<Accepted | ApiErrorResponse> {
     try {
       return await accept(c, dir, rules);
     } catch (error) {
@@ -225,207 +233,215 @@ export function jobRoutes(options: JobRoutesOptions): Hono {
   }
 
   /** The job of a path's `:id`, or a 404 (an id not in the server's format is never looked up). */
-  async function jobOf(c: Context): Promise<JobRecord | Response> {
+  async function jobOf(c: Context): Promise<JobRecord | ApiErrorResponse> {
     const id = c.req.param('id') ?? '';
     const job = isJobId(id) ? await store.reload(id) : undefined;
     return job ?? apiError(c, 404, 'not_found', `no job '${clip(id)}'`);
   }
 
-  app.post('/jobs', async (c) => {
-    const dir = scratch();
-    try {
-      const accepted = await acceptOrRespond(c, dir);
-      if (accepted instanceof Response) return accepted;
-      const id = store.newId();
-      await store.prepare(id);
-      const inputs: JobRecord['inputs'] = [];
+  return new Hono()
+    .post('/jobs', async (c) => {
+      const dir = scratch();
       try {
-        for (const file of accepted.files) {
-          await rename(file.path, store.inputPath(id, file.name));
-          inputs.push({ name: file.name, bytes: file.bytes });
-        }
-        for (const [name, url] of accepted.urls) {
-          const bytes = await fetchUrlInput(url, store.inputPath(id, name), {
-            allowPrivate: options.allowPrivateUrls,
-            maxBytes: options.maxUploadBytes,
-          });
-          inputs.push({ name, bytes, url });
-        }
-      } catch (error) {
-        await store.remove(id);
-        if (error instanceof OutboundError) return apiError(c, error.status, 'bad_url', error.message);
-        throw error;
-      }
-      const record: JobRecord = {
-        id,
-        state: 'queued',
-        created_at: new Date().toISOString(),
-        started_at: null,
-        finished_at: null,
-        pipeline: accepted.text,
-        inputs,
-        outputs: [],
-        progress: null,
-        error: null,
-        attempts: 0,
-        crashes: 0,
-        worker: null,
-        rev: 0,
-        webhook: accepted.webhook ?? null,
-        max_media_us: accepted.maxMediaUs,
-        ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
-      };
-      await service.submit(record);
-      return c.json(
-        { id, state: record.state, links: { self: `/api/v1/jobs/${id}`, events: `/api/v1/jobs/${id}/events` } },
-        202,
-      );
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  app.get('/jobs', (c) => c.json({ jobs: store.list().map(publicJob) }));
-
-  app.get('/jobs/:id', async (c) => {
-    const job = await jobOf(c);
-    return job instanceof Response ? job : c.json(publicJob(job));
-  });
-
-  app.delete('/jobs/:id', async (c) => {
-    const found = await jobOf(c);
-    if (found instanceof Response) return found;
-    const job = await service.cancel(found.id);
-    if (!job) return apiError(c, 404, 'not_found', `no job '${found.id}'`);
-    return c.json(publicJob(job));
-  });
-
-  app.get('/jobs/:id/events', async (c) => {
-    const job = await jobOf(c);
-    if (job instanceof Response) return job;
-    const id = job.id;
-    return streamSSE(c, async (stream) => {
-      let done = false;
-      let wake: () => void = () => undefined;
-      const queue: { event: string; data: string }[] = [{ event: 'state', data: JSON.stringify(publicJob(job)) }];
-      if (FINAL_STATES.has(job.state)) done = true;
-      const unsubscribe = service.subscribe(id, (event) => {
-        if (event.event === 'state') {
-          queue.push({ event: 'state', data: JSON.stringify(publicJob(event.data)) });
-          if (FINAL_STATES.has(event.data.state)) done = true;
-        } else {
-          queue.push({ event: 'progress', data: JSON.stringify(event.data) });
-        }
-        wake();
-      });
-      const closing = service.onClose(() => {
-        done = true;
-        wake();
-      });
-      stream.onAbort(() => {
-        done = true;
-        wake();
-      });
-      try {
-        for (;;) {
-          while (queue.length > 0) {
-            const next = queue.shift();
-            if (next) await stream.writeSSE(next);
+        const accepted = await acceptOrRespond(c, dir);
+        if (accepted instanceof Response) return accepted;
+        const id = store.newId();
+        await store.prepare(id);
+        const inputs: JobRecord['inputs'] = [];
+        try {
+          for (const file of accepted.files) {
+            await rename(file.path, store.inputPath(id, file.name));
+            inputs.push({ name: file.name, bytes: file.bytes });
           }
-          if (done || stream.aborted) break;
-          await new Promise<void>((resolve) => (wake = resolve));
+          for (const [name, url] of accepted.urls) {
+            const bytes = await fetchUrlInput(url, store.inputPath(id, name), {
+              allowPrivate: options.allowPrivateUrls,
+              maxBytes: options.maxUploadBytes,
+            });
+            inputs.push({ name, bytes, url });
+          }
+        } catch (error) {
+          await store.remove(id);
+          if (error instanceof OutboundError) return apiError(c, error.status, 'bad_url', error.message);
+          throw error;
         }
+        const record: JobRecord = {
+          id,
+          state: 'queued',
+          created_at: new Date().toISOString(),
+          started_at: null,
+          finished_at: null,
+          pipeline: accepted.text,
+          inputs,
+          outputs: [],
+          progress: null,
+          error: null,
+          attempts: 0,
+          crashes: 0,
+          worker: null,
+          rev: 0,
+          webhook: accepted.webhook ?? null,
+          max_media_us: accepted.maxMediaUs,
+          ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
+        };
+        await service.submit(record);
+        return c.json(
+          { id, state: record.state, links: { self: `/api/v1/jobs/${id}`, events: `/api/v1/jobs/${id}/events` } },
+          202,
+        );
       } finally {
-        unsubscribe();
-        closing();
+        await rm(dir, { recursive: true, force: true });
       }
-    });
-  });
+    })
 
-  app.get('/jobs/:id/outputs/:name', async (c) => {
-    const job = await jobOf(c);
-    if (job instanceof Response) return job;
-    const name = c.req.param('name');
-    // The name is matched against the record, and the path is built from the checked id and name.
-    const output = isSafeName(name) ? job.outputs.find((o) => o.name === name) : undefined;
-    if (!output) {
-      if (job.state !== 'succeeded')
-        return apiError(c, 409, 'not_ready', `job ${job.id} is ${job.state}; outputs exist once it succeeded`);
-      return apiError(
-        c,
-        404,
-        'not_found',
-        `job ${job.id} has no output '${clip(name)}' (it has ${job.outputs.map((o) => o.name).join(', ') || 'none'})`,
-      );
-    }
-    const path = store.outputPath(job.id, output.name);
-    const size = (await stat(path)).size;
-    const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
-    return c.body(body, 200, outputHeaders(output.name, output.content_type, size));
-  });
+    .get('/jobs', (c) => c.json({ jobs: store.list().map(publicJob) }))
 
-  app.post('/process', async (c) => {
-    if (!(c.req.header('content-type') ?? '').startsWith('multipart/form-data')) {
-      return apiError(c, 400, 'bad_request', "send multipart/form-data: a 'config' field first, then the media fields");
-    }
-    const dir = scratch();
-    let keep = false;
-    const cleanup = () => rm(dir, { recursive: true, force: true });
-    try {
-      const accepted = await acceptOrRespond(c, dir, { configFirst: true });
-      if (accepted instanceof Response) return accepted;
-      const inputs: Record<string, string> = {};
-      for (const file of accepted.files) inputs[file.name] = file.path;
-      for (const [name, url] of accepted.urls) {
-        inputs[name] = inside(dir, `in-${name}`);
-        await fetchUrlInput(url, inputs[name], {
-          allowPrivate: options.allowPrivateUrls,
-          maxBytes: options.maxUploadBytes,
+    .get('/jobs/:id', async (c) => {
+      const job = await jobOf(c);
+      return job instanceof Response ? job : c.json(publicJob(job));
+    })
+
+    .delete('/jobs/:id', async (c) => {
+      const found = await jobOf(c);
+      if (found instanceof Response) return found;
+      const job = await service.cancel(found.id);
+      if (!job) return apiError(c, 404, 'not_found', `no job '${found.id}'`);
+      return c.json(publicJob(job));
+    })
+
+    .get('/jobs/:id/events', async (c) => {
+      const job = await jobOf(c);
+      if (job instanceof Response) return job;
+      const id = job.id;
+      return streamSSE(c, async (stream) => {
+        let done = false;
+        let wake: () => void = () => undefined;
+        const queue: { event: string; data: string }[] = [{ event: 'state', data: JSON.stringify(publicJob(job)) }];
+        if (FINAL_STATES.has(job.state)) done = true;
+        const unsubscribe = service.subscribe(id, (event) => {
+          if (event.event === 'state') {
+            queue.push({ event: 'state', data: JSON.stringify(publicJob(event.data)) });
+            if (FINAL_STATES.has(event.data.state)) done = true;
+          } else {
+            queue.push({ event: 'progress', data: JSON.stringify(event.data) });
+          }
+          wake();
         });
-      }
-      let output: { path: string; type: string; name: string } | undefined;
-      const abort = new AbortController();
-      c.req.raw.signal.addEventListener('abort', () => abort.abort(), { once: true });
-      // Muxers in file mode patch earlier bytes as they finish, so the body is sent once the run is done.
-      await options.pool.run({
-        pipeline: accepted.text,
-        inputs,
-        openOutput: (name, contentType) => {
-          if (output) throw new Error('/api/v1/process returns one output; the pipeline has several http_output nodes');
-          output = { path: inside(dir, 'out'), type: contentType ?? 'application/octet-stream', name };
-          return fileSink(output.path);
-        },
-        ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
-        signal: abort.signal,
-        timeoutMs: options.jobTimeoutMs,
-        maxMediaUs: accepted.maxMediaUs,
+        const closing = service.onClose(() => {
+          done = true;
+          wake();
+        });
+        stream.onAbort(() => {
+          done = true;
+          wake();
+        });
+        try {
+          for (;;) {
+            while (queue.length > 0) {
+              const next = queue.shift();
+              if (next) await stream.writeSSE(next);
+            }
+            if (done || stream.aborted) break;
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
+        } finally {
+          unsubscribe();
+          closing();
+        }
       });
+    })
+
+    .get('/jobs/:id/outputs/:name', async (c) => {
+      const job = await jobOf(c);
+      if (job instanceof Response) return job;
+      const name = c.req.param('name');
+      // The name is matched against the record, and the path is built from the checked id and name.
+      const output = isSafeName(name) ? job.outputs.find((o) => o.name === name) : undefined;
       if (!output) {
+        if (job.state !== 'succeeded')
+          return apiError(c, 409, 'not_ready', `job ${job.id} is ${job.state}; outputs exist once it succeeded`);
+        return apiError(
+          c,
+          404,
+          'not_found',
+          `job ${job.id} has no output '${clip(name)}' (it has ${job.outputs.map((o) => o.name).join(', ') || 'none'})`,
+        );
+      }
+      const path = store.outputPath(job.id, output.name);
+      const size = (await stat(path)).size;
+      const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+      return c.body(body, 200, outputHeaders(output.name, output.content_type, size));
+    })
+
+    .post('/process', async (c) => {
+      if (!(c.req.header('content-type') ?? '').startsWith('multipart/form-data')) {
         return apiError(
           c,
           400,
-          'no_output',
-          "Pipeline must contain one 'streamkit::http_output' node for oneshot processing",
+          'bad_request',
+          "send multipart/form-data: a 'config' field first, then the media fields",
         );
       }
-      const size = (await stat(output.path)).size;
-      const file = createReadStream(output.path);
-      keep = true; // removed once the response has been sent
-      file.on('close', () => void cleanup());
-      return c.body(
-        Readable.toWeb(file) as ReadableStream<Uint8Array>,
-        200,
-        outputHeaders(output.name, output.type, size),
-      );
-    } catch (error) {
-      if (error instanceof OutboundError) return apiError(c, error.status, 'bad_url', error.message);
-      if (error instanceof JobError)
-        return apiError(c, httpStatusFor(error), error.info.code, error.info.message, { ...error.info });
-      throw error;
-    } finally {
-      if (!keep) await cleanup();
-    }
-  });
-
-  return app;
+      const dir = scratch();
+      let keep = false;
+      const cleanup = () => rm(dir, { recursive: true, force: true });
+      try {
+        const accepted = await acceptOrRespond(c, dir, { configFirst: true });
+        if (accepted instanceof Response) return accepted;
+        const inputs: Record<string, string> = {};
+        for (const file of accepted.files) inputs[file.name] = file.path;
+        for (const [name, url] of accepted.urls) {
+          inputs[name] = inside(dir, `in-${name}`);
+          await fetchUrlInput(url, inputs[name], {
+            allowPrivate: options.allowPrivateUrls,
+            maxBytes: options.maxUploadBytes,
+          });
+        }
+        let output: { path: string; type: string; name: string } | undefined;
+        const abort = new AbortController();
+        c.req.raw.signal.addEventListener('abort', () => abort.abort(), { once: true });
+        // Muxers in file mode patch earlier bytes as they finish, so the body is sent once the run is done.
+        await options.pool.run({
+          pipeline: accepted.text,
+          inputs,
+          openOutput: (name, contentType) => {
+            if (output)
+              throw new Error('/api/v1/process returns one output; the pipeline has several http_output nodes');
+            output = { path: inside(dir, 'out'), type: contentType ?? 'application/octet-stream', name };
+            return fileSink(output.path);
+          },
+          ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
+          signal: abort.signal,
+          timeoutMs: options.jobTimeoutMs,
+          maxMediaUs: accepted.maxMediaUs,
+        });
+        if (!output) {
+          return apiError(
+            c,
+            400,
+            'no_output',
+            "Pipeline must contain one 'streamkit::http_output' node for oneshot processing",
+          );
+        }
+        const size = (await stat(output.path)).size;
+        const file = createReadStream(output.path);
+        keep = true; // removed once the response has been sent
+        file.on('close', () => void cleanup());
+        return c.body(
+          Readable.toWeb(file) as ReadableStream<Uint8Array>,
+          200,
+          outputHeaders(output.name, output.type, size),
+        );
+      } catch (error) {
+        if (error instanceof OutboundError) return apiError(c, error.status, 'bad_url', error.message);
+        if (error instanceof JobError)
+          return apiError(c, httpStatusFor(error), error.info.code, error.info.message, { ...error.info });
+        throw error;
+      } finally {
+        if (!keep) await cleanup();
+      }
+    });
 }
+
+/** The job routes' type, for `hc` (the CLI and the studio read the shapes from here). */
+export type JobRoutes = ReturnType<typeof jobRoutes>;

@@ -1,7 +1,11 @@
 /**
  * "Run on server": submits the pipeline and its inputs to the job API of the server that served
- * the page, follows it over SSE and reports its outputs as download links.
+ * the page, follows it over SSE and reports its outputs as download links. The job shapes come
+ * from the server's routes through Hono's typed client.
  */
+import { hc } from 'hono/client';
+import type { publicJob } from '../../server/jobs/record';
+import type { JobRoutes } from '../../server/jobs/routes';
 
 export interface ServerJobView {
   id: string;
@@ -11,11 +15,11 @@ export interface ServerJobView {
   error?: string;
 }
 
-interface JobJson {
-  id: string;
-  state: string;
-  outputs: { name: string }[];
-  error: { message: string } | null;
+type Job = ReturnType<typeof publicJob>;
+
+/** The job API of the server that served the page. */
+function jobApi() {
+  return hc<JobRoutes>(`${location.origin}/api/v1`);
 }
 
 /** Submits and follows a job; `update` sees every change; resolves when the job ends. */
@@ -27,28 +31,27 @@ export async function runOnServer(
   const form = new FormData();
   form.append('config', text);
   for (const [name, file] of Object.entries(inputs)) form.append(name, file, file.name);
-  const response = await fetch('/api/v1/jobs', { method: 'POST', body: form });
-  const body = (await response.json()) as { id?: string; error?: { message: string } };
-  if (!response.ok || !body.id) throw new Error(body.error?.message ?? `the server answered ${response.status}`);
+  const api = jobApi();
+  const response = await api.jobs.$post(undefined, { init: { body: form } });
+  const body = await response.json();
+  if (!('id' in body)) throw new Error('error' in body ? body.error.message : `the server answered ${response.status}`);
   const id = body.id;
+  const outputUrl = (name: string) => api.jobs[':id'].outputs[':name'].$url({ param: { id, name } }).pathname;
   let view: ServerJobView = { id, state: 'queued', fraction: null, outputs: [] };
   update(view);
   await new Promise<void>((resolve) => {
-    const events = new EventSource(`/api/v1/jobs/${id}/events`);
+    const events = new EventSource(api.jobs[':id'].events.$url({ param: { id } }));
     events.addEventListener('progress', (e) => {
-      const p = JSON.parse((e as MessageEvent<string>).data) as { fraction: number | null };
+      const p = JSON.parse((e as MessageEvent<string>).data) as NonNullable<Job['progress']>;
       view = { ...view, fraction: p.fraction };
       update(view);
     });
     events.addEventListener('state', (e) => {
-      const job = JSON.parse((e as MessageEvent<string>).data) as JobJson;
+      const job = JSON.parse((e as MessageEvent<string>).data) as Job;
       view = {
         ...view,
         state: job.state,
-        outputs: job.outputs.map((o) => ({
-          name: o.name,
-          url: `/api/v1/jobs/${id}/outputs/${encodeURIComponent(o.name)}`,
-        })),
+        outputs: job.outputs.map((o) => ({ name: o.name, url: outputUrl(o.name) })),
         ...(job.error ? { error: job.error.message } : {}),
       };
       update(view);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunningServer, ServerSettings } from '../../server/serve';
 import { startServer } from '../../server/serve';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { ensureMedia, ffprobeFile } from '../support/media-commands';
 
 export { ensureMedia };
@@ -93,19 +94,12 @@ export async function follow(
   if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
   const states: JobView[] = [];
   let progress = 0;
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
-      if (event === 'state') states.push(JSON.parse(data) as JobView);
-      if (event === 'progress') progress++;
-    }
+  const events = response.body
+    .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
+    .pipeThrough(new EventSourceParserStream());
+  for await (const message of events) {
+    if (message.event === 'state') states.push(JSON.parse(message.data) as JobView);
+    if (message.event === 'progress') progress++;
   }
   return { states, progress };
 }
