@@ -27,8 +27,11 @@ import { Inspector } from './Inspector';
 import type { EditorEdge, GraphModel } from './model';
 import { autoLayout, decodeShare, diffBatch, encodeShare, fromYaml, LAYOUT_DX, newNodeId, toYaml } from './model';
 import type { NodeSeries } from './Panels';
-import { MONITOR_SAMPLES, Monitor, Preview } from './Panels';
+import { Monitor, Preview } from './Panels';
 import { Palette } from './Palette';
+import type { RemoteEvent } from './remote-session';
+import { RemoteSession } from './remote-session';
+import { seriesTracker } from './series';
 import { runOnServer } from './server-run';
 
 /** How long YAML typing must pause before it is applied to the graph. */
@@ -255,7 +258,12 @@ export function App(props: { engine: Remote<EngineApi> }) {
       `param:${node}.${param}`,
     );
     const d = describe(m.nodes.find((n) => n.id === node)?.kind ?? '');
-    if (running() && d?.live_params.includes(param)) void engine.tune(node, { [param]: value });
+    if (!running() || !d?.live_params.includes(param)) return;
+    if (remote) {
+      void remote.tune(node, { [param]: value }).then((error) => {
+        if (error) say(`The server session refused ${node}.${param}: ${error}`, 'error');
+      });
+    } else void engine.tune(node, { [param]: value });
   };
 
   // Files.
@@ -311,8 +319,10 @@ export function App(props: { engine: Remote<EngineApi> }) {
   const [progress, setProgress] = createSignal<number | null>(null);
   const focused = () => [...selection()][0];
 
-  // Hot reconfigure: while a dynamic pipeline runs, graph edits go to the engine as one batch.
+  // Hot reconfigure: while a dynamic pipeline runs, graph edits go to the engine (or the server
+  // session) as one batch.
   let runningModel: GraphModel | undefined;
+  let remote: RemoteSession | undefined;
   createEffect(
     on(model, (next) => {
       const base = runningModel;
@@ -320,7 +330,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
       const ops = diffBatch(base, next);
       if (ops.length === 0) return;
       runningModel = next;
-      void engine.applyBatch(ops).then((error) => {
+      void (remote ? remote.applyBatch(ops) : engine.applyBatch(ops)).then((error) => {
         if (error) {
           runningModel = base;
           say(`The running pipeline refused the change: ${error.split('\n')[0] ?? error}`, 'error');
@@ -345,10 +355,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
       setLevel(undefined);
       setProgress(null);
     });
-    let last: { at: number; nodes: Record<string, { packets_out: number; bytes_out: number }> } | undefined = {
-      at: performance.now(),
-      nodes: {},
-    };
+    const track = seriesTracker();
     const onEvent = (event: RunEvent) => {
       if (event.type === 'state') {
         setStatus((s) => ({
@@ -362,26 +369,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
         if (event.node === focused()) setLevel(event.rms);
       } else if (event.type === 'stats') {
         setProgress(event.fraction);
-        // The worker's clock has another origin: time the samples here.
-        const prev = last;
-        const now = performance.now();
-        last = { at: now, nodes: event.nodes };
-        if (!prev) return;
-        const dt = Math.max(0.05, (now - prev.at) / 1000);
-        setSeries((old) => {
-          const next: Record<string, NodeSeries> = {};
-          for (const [id, n] of Object.entries(event.nodes)) {
-            const p = prev.nodes[id];
-            const s = old[id] ?? { rate: [], kbps: [], queue: [] };
-            const push = (list: number[], v: number) => [...list, v].slice(-MONITOR_SAMPLES);
-            next[id] = {
-              rate: push(s.rate, (n.packets_out - (p?.packets_out ?? 0)) / dt),
-              kbps: push(s.kbps, ((n.bytes_out - (p?.bytes_out ?? 0)) * 8) / 1000 / dt),
-              queue: push(s.queue, n.queue_depth),
-            };
-          }
-          return next;
-        });
+        setSeries((old) => track(event.nodes, old) ?? old);
       }
     };
     let captures: Captures | undefined;
@@ -429,7 +417,50 @@ export function App(props: { engine: Remote<EngineApi> }) {
     outputs: { name: string; url: string }[];
     error?: string;
   }>();
+  // A dynamic pipeline on the server is a live session the editor attaches to.
+  const [remoteId, setRemoteId] = createSignal<string>();
+  const onRemote = (track: ReturnType<typeof seriesTracker>) => (event: RemoteEvent) => {
+    if (event.type === 'state') {
+      setStatus((s) => ({
+        ...s,
+        [event.node]: { state: event.state, ...(event.error ? { error: event.error } : {}) },
+      }));
+    } else if (event.type === 'stats') setSeries((old) => track(event.nodes, old) ?? old);
+    else {
+      remote = undefined;
+      runningModel = undefined;
+      batch(() => {
+        setRemoteId(undefined);
+        setRunning(false);
+      });
+      say(`The server session ended: ${event.reason}`);
+    }
+  };
+  const startRemote = async () => {
+    if (running()) return;
+    runningModel = model();
+    batch(() => {
+      setRunning(true);
+      setStatus({});
+      setSeries({});
+    });
+    try {
+      remote = await RemoteSession.start(yaml(), onRemote(seriesTracker()));
+      setRemoteId(remote.id);
+      say(`Live session ${remote.id.slice(0, 8)} runs on the server; edits and params go to it`);
+    } catch (e) {
+      remote = undefined;
+      runningModel = undefined;
+      setRunning(false);
+      say(`Run on server failed: ${e instanceof Error ? e.message : String(e)}`, 'error');
+    }
+  };
+  const stop = () => {
+    if (remote) void remote.stop();
+    else void engine.cancel();
+  };
   const sendToServer = async () => {
+    if (model().mode === 'dynamic') return startRemote();
     try {
       await runOnServer(yaml(), inputFiles(), (job) => setServerJob(job));
     } catch (e) {
@@ -597,11 +628,18 @@ export function App(props: { engine: Remote<EngineApi> }) {
               {running() ? 'Running…' : 'Run in tab'}
             </button>
             <Show when={running()}>
-              <button onClick={() => void engine.cancel()}>Stop</button>
+              <button onClick={stop}>Stop</button>
             </Show>
-            <button disabled={errorCount() > 0} onClick={() => void sendToServer()}>
+            <button disabled={running() || errorCount() > 0} onClick={() => void sendToServer()}>
               Run on server
             </button>
+            <Show when={remoteId()}>
+              {(id) => (
+                <span class="server-session" data-session={id()}>
+                  live on the server: session {id().slice(0, 8)}
+                </span>
+              )}
+            </Show>
             <Show when={progress() !== null && running()}>
               <span class="muted">{((progress() ?? 0) * 100).toFixed(0)}%</span>
             </Show>

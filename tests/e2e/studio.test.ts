@@ -220,6 +220,41 @@ describe('studio', () => {
     await expect.poll(() => page.locator('.toast').last().textContent()).toContain('Stopped');
   });
 
+  it('Run on server for a dynamic pipeline attaches the editor to a live session there', async () => {
+    await page.fill(
+      'textarea[aria-label="Pipeline YAML"]',
+      'mode: dynamic\nnodes:\n  tone: { kind: audio::sine }\n  pace: { kind: audio::pacer, needs: tone }\n  vol: { kind: audio::gain, params: { gain: 0.5 }, needs: pace }\n  sink: { kind: core::sink, needs: vol }\n',
+    );
+    await expect.poll(nodeCount).toBe(4);
+    await page.click('button:has-text("Run on server")');
+    await page.waitForSelector('.server-session');
+    const id = (await page.getAttribute('.server-session', 'data-session')) ?? '';
+    expect(server.sessions.list().map((s) => s.id)).toEqual([id]);
+    // Node state badges follow the server's events.
+    await page.waitForSelector('.node[data-node="vol"].state-running');
+    const pipeline = async () =>
+      (await (await fetch(`${server.url}/api/v1/sessions/${id}/pipeline`)).json()) as {
+        nodes: Record<string, { params: { gain?: number } }>;
+      };
+    // A live param goes to the server session.
+    await page.click('.node[data-node="vol"] .head');
+    await page.fill('#param-gain', '0.25');
+    await page.press('#param-gain', 'Enter');
+    await expect.poll(async () => (await pipeline()).nodes.vol?.params.gain).toBe(0.25);
+    // A graph edit goes to it as a batch.
+    await page.click('.node-item[data-kind="core::passthrough"]');
+    await page.click('button:has-text("Fit")');
+    await drag('pace', 'out', 'passthrough', 'in');
+    await expect.poll(async () => Object.keys((await pipeline()).nodes)).toContain('passthrough');
+    await page.waitForSelector('.node[data-node="passthrough"].state-running');
+    await page.waitForSelector('.monitor tbody tr td:has-text("vol")', { timeout: 10_000 });
+    await page.waitForTimeout(2_500); // a second sample, so the rates show
+    await page.screenshot({ path: `${ARTIFACTS}/studio-server-session.png` });
+    await page.click('.runbar button:has-text("Stop")');
+    await page.waitForSelector('.server-session', { state: 'detached' });
+    await expect.poll(() => server.sessions.list().length).toBe(0);
+  });
+
   it('records from the camera (fake device) in the tab', async () => {
     const p = await record(
       'mode: oneshot\nnodes:\n  cam: { kind: video::camera, params: { frame_count: 10, width: 320, height: 240 } }\n  enc: { kind: video::encoder, params: { codec: vp8 }, needs: cam }\n  mux: { kind: containers::muxer, params: { format: webm }, needs: { video: enc } }\n  out: { kind: streamkit::http_output, needs: mux }\n',
