@@ -113,6 +113,39 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/api/v1/sessions': {
+        post: {
+          summary: 'Start a live session from a dynamic pipeline: body `{name?, yaml}`',
+          responses: {
+            200: { description: '`{session_id, name, created_at}`' },
+            400: error('Invalid or oneshot pipeline'),
+            409: error('Name taken'),
+            429: error('Session limit reached (--max-sessions)'),
+          },
+        },
+        get: { summary: 'Live sessions: `[{id, name, created_at}]`', responses: { 200: { description: 'The list' } } },
+      },
+      '/api/v1/sessions/{id}': {
+        delete: {
+          summary: 'Destroy a session (by id or name)',
+          parameters: [id],
+          responses: { 200: { description: '`{session_id}`' }, 404: error('Unknown session') },
+        },
+      },
+      '/api/v1/sessions/{id}/pipeline': {
+        get: {
+          summary: 'The running pipeline, with StreamKit node states',
+          parameters: [id],
+          responses: { 200: { description: 'Pipeline JSON' }, 404: error('Unknown session') },
+        },
+      },
+      '/api/v1/control': {
+        get: {
+          summary:
+            "WebSocket control plane in StreamKit's envelope `{type, correlation_id?, payload}` (token as Bearer header or `?token=`)",
+          responses: { 101: { description: 'Switching protocols' }, 401: error('Token required') },
+        },
+      },
       '/api/v1/process': {
         post: {
           summary:

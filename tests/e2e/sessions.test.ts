@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { controlClient, testServer, weft } from './support';
+import { controlClient, submit, testServer, waitFinal, weft } from './support';
 
 const LIVE = `mode: dynamic
 nodes:
@@ -220,9 +220,12 @@ describe('live sessions', () => {
     const full = await createSession(server.url, { name: 'c', yaml: LIVE });
     expect(full.status).toBe(429);
     expect(JSON.stringify(full.body)).toContain('--max-sessions');
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^weft_sessions 2$/m);
     // Jobs still run on their own pages while sessions hold theirs.
-    const health = await fetch(`${server.url}/healthz`);
-    expect(health.status).toBe(200);
+    const job = await submit(server.url, {
+      text: 'mode: oneshot\nnodes:\n  bars: { kind: video::colorbars, params: { width: 160, height: 120, frame_count: 10 } }\n  enc: { kind: video::encoder, params: { codec: vp8 }, needs: bars }\n  mux: { kind: containers::muxer, params: { format: webm }, needs: { video: enc } }\n  output: { kind: streamkit::http_output, needs: mux }\n',
+    });
+    expect((await waitFinal(server.url, job.body.id ?? '')).state).toBe('succeeded');
     for (const name of ['a', 'b']) await fetch(`${server.url}/api/v1/sessions/${name}`, { method: 'DELETE' });
     expect(server.sessions.list()).toEqual([]);
   });

@@ -155,6 +155,11 @@ export const opusEncoder = makeAudioEncoder(
   z
     .strictObject({
       bitrate: z.number().int().min(6000).max(510_000).multipleOf(1000).default(64_000),
+      /**
+       * StreamKit's test pipelines set it; its encoder ignores it (the channel count follows the
+       * input), and so does this one.
+       */
+      channels: z.number().int().min(1).max(2).optional(),
       /** StreamKit's samples set it: the Opus frame length in samples at 48 kHz. */
       frame_size: z
         .number()
