@@ -5,7 +5,7 @@ import type { AnyNodeDefinition, Pipeline } from '../engine';
 import { NodeRegistry } from '../engine';
 import { flacDecoder, mp3Decoder, wavDemuxer } from './audio/byte-decoder';
 import { audioDecoder, opusDecoder } from './audio/decoder';
-import { audioEncoder, opusEncoder } from './audio/encoder';
+import { aacEncoderPlugin, audioEncoder, opusEncoder } from './audio/encoder';
 import { channels } from './audio/channels';
 import { gain } from './audio/gain';
 import { mixer } from './audio/mixer';
@@ -73,6 +73,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   mp3Decoder,
   audioEncoder,
   opusEncoder,
+  aacEncoderPlugin,
   gain,
   mixer,
   resampler,

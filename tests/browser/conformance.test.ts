@@ -244,6 +244,7 @@ const FIXTURES: Record<string, Fixture> = {
   'audio::opus::decoder': { inputType: { kind: 'encoded_audio', codec: 'opus' }, input: opus, check: some },
   'audio::encoder': { inputType: audio, input: tones(10), check: some, badInput: textBad },
   'audio::opus::encoder': { inputType: audio, input: tones(10), check: some },
+  'plugin::native::aac_encoder': { inputType: audio, input: tones(10), check: some, badInput: textBad },
   'audio::gain': { params: { gain: 2 }, inputType: audio, input: tones(3), check: count(3), badInput: textBad },
   'audio::mixer': { inputType: audio, input: tones(3), check: count(3) },
   'audio::resampler': {

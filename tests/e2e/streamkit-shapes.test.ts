@@ -103,6 +103,57 @@ describe("StreamKit's test pipeline shapes", () => {
     expect(Number(p.format.duration)).toBeCloseTo(2, 1);
   });
 
+  it("StreamKit's AAC plugin kind: mono Opus in, stereo AAC-LC in MP4 out", async () => {
+    const input = await tone('ogg', ['-c:a', 'libopus']);
+    const yaml = `mode: oneshot
+nodes:
+  upload: { kind: streamkit::http_input }
+  demux: { kind: containers::ogg::demuxer, needs: upload }
+  decode: { kind: audio::opus::decoder, needs: demux }
+  aac: { kind: plugin::native::aac_encoder, params: { bitrate: 128000 }, needs: decode }
+  mux: { kind: containers::mp4::muxer, params: { mode: stream, sample_rate: 48000, channels: 2, audio_codec: aac }, needs: aac }
+  result: { kind: streamkit::http_output, params: { content_type: 'audio/mp4; codecs="mp4a.40.2"' }, needs: mux }
+`;
+    const p = await runShape('aac-plugin', yaml, input);
+    expect(p.streams[0]).toMatchObject({ codec_name: 'aac', sample_rate: '48000', channels: 2 });
+    expect(Number(p.format.duration)).toBeCloseTo(2, 1);
+  });
+
+  it('two uploads from one http_input (fields), paced, gained and mixed to WebM/Opus', async () => {
+    const a = await tone('ogg', ['-c:a', 'libopus']);
+    const b = await ensureMedia('sk-tone-660.ogg', [
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=660:sample_rate=48000:duration=1',
+      '-ac',
+      '1',
+      '-c:a',
+      'libopus',
+    ]);
+    const lane = (x: string, gain: number) => `  ${x}_demux: { kind: containers::ogg::demuxer, needs: uploads.${x} }
+  ${x}_pace: { kind: core::pacer, params: { buffer_size: 16, speed: 4 }, needs: ${x}_demux }
+  ${x}_decode: { kind: audio::opus::decoder, needs: ${x}_pace }
+  ${x}_gain: { kind: audio::gain, params: { gain: ${gain} }, needs: ${x}_decode }
+`;
+    const yaml = `mode: oneshot
+nodes:
+  uploads: { kind: streamkit::http_input, params: { fields: [{ name: first }, { name: second }] } }
+${lane('first', 1)}${lane('second', 0.15)}  mix: { kind: audio::mixer, params: { num_inputs: 2 }, needs: [first_gain, second_gain] }
+  encode: { kind: audio::opus::encoder, needs: mix }
+  mux: { kind: containers::webm::muxer, params: { channels: 1, chunk_size: 65536, sample_rate: 48000 }, needs: encode }
+  result: { kind: streamkit::http_output, needs: mux }
+`;
+    const { writeFile } = await import('node:fs/promises');
+    const file = join(out, 'dual.yml');
+    await writeFile(file, yaml);
+    const dest = join(out, 'dual.webm');
+    const result = await weft(['run', file, '-i', `first=${a}`, '-i', `second=${b}`, '-o', dest]);
+    expect(result.code, result.stderr).toBe(0);
+    const p = await probe(dest);
+    expect(p.streams[0]).toMatchObject({ codec_name: 'opus', channels: 1 });
+  });
+
   it('VP9 colour bars, and a VP9 encode → decode → encode round trip, to WebM', async () => {
     const encode = '  enc:\n    kind: video::vp9::encoder\n    needs: bars';
     const webm =

@@ -6,7 +6,20 @@
 import { AdtsOutputFormat, AudioSample, AudioSampleSource, canEncodeAudio, NullTarget, Output } from 'mediabunny';
 import type { NodeContext, NodeInstance, Packet } from '../../engine';
 import { closePacket, micros } from '../../engine';
+import { makeAudioData, readPlanar } from '../media/audio-data';
+import { remix } from './channels';
 import type { AudioEncoderParams } from './encoder';
+
+/** The audio as `count` channels (a new AudioData the caller closes), or undefined when it has them. */
+function withChannels(data: AudioData, count: number | undefined): AudioData | undefined {
+  if (count === undefined || data.numberOfChannels === count) return undefined;
+  const audio = readPlanar(data);
+  return makeAudioData({
+    sampleRate: audio.sampleRate,
+    channels: remix(audio.channels, count),
+    timestamp: audio.timestamp,
+  });
+}
 
 let registration: Promise<void> | undefined;
 
@@ -58,7 +71,8 @@ export function aacInstance(ctx: NodeContext<AudioEncoderParams>): NodeInstance<
       for await (const packet of io.input('in')) {
         try {
           if (packet.kind !== 'raw_audio') throw ctx.error(`expects raw audio, got ${packet.kind}`, { pin: 'in' });
-          const sample = new AudioSample(packet.data);
+          const remixed = withChannels(packet.data, ctx.params.channels);
+          const sample = new AudioSample(remixed ?? packet.data);
           try {
             await source?.add(sample);
           } catch (cause) {
@@ -68,6 +82,7 @@ export function aacInstance(ctx: NodeContext<AudioEncoderParams>): NodeInstance<
             });
           } finally {
             sample.close();
+            remixed?.close();
           }
         } finally {
           closePacket(packet);

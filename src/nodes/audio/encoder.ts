@@ -14,6 +14,8 @@ export interface AudioEncoderParams {
   bitrate: number;
   /** Opus frame length in samples at 48 kHz (960 = 20 ms); the encoder's default when absent. */
   frameSize?: number;
+  /** Channels to encode (AAC): the input is remixed to this count; absent: as the input. */
+  channels?: number;
 }
 
 /** Opus frame lengths, in samples at 48 kHz (2.5 to 60 ms). */
@@ -174,4 +176,17 @@ export const opusEncoder = makeAudioEncoder(
       bitrate: p.bitrate,
       ...(p.frame_size ? { frameSize: p.frame_size } : {}),
     })),
+);
+
+/**
+ * StreamKit's AAC plugin kind (`plugin::native::aac_encoder`, FDK-AAC there): AAC-LC here through
+ * the same encoder as `audio::encoder` with `codec: aac`, so StreamKit's AAC samples run as written.
+ */
+export const aacEncoderPlugin = makeAudioEncoder(
+  'plugin::native::aac_encoder',
+  "Encodes raw audio to AAC-LC (StreamKit's AAC plugin kind and bitrate param; WebCodecs, or mediabunny's encoder where the browser has none).",
+  z
+    .strictObject({ bitrate: z.number().int().min(16_000).max(576_000).default(128_000) })
+    // As StreamKit's plugin does, mono input is encoded as stereo.
+    .transform((p): AudioEncoderParams => ({ codec: 'aac', bitrate: p.bitrate, channels: 2 })),
 );
