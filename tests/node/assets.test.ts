@@ -52,6 +52,8 @@ describe('assets', () => {
       '../secret.txt',
       '%2e%2e/secret.txt',
       'fonts/..%2f..%2fsecret.txt',
+      '..%2Fsecret.txt',
+      '%252e%252e%252fsecret.txt',
       'escape.txt',
       'missing.ttf',
     ]) {
