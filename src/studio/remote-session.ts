@@ -38,6 +38,7 @@ export class RemoteSession {
   readonly #ws: WebSocket;
   readonly #pending = new Map<string, (payload: Payload) => void>();
   readonly #stats: Record<string, { packets_out: number; bytes_out: number; queue_depth: number }> = {};
+  readonly #onEvent: (event: RemoteEvent) => void;
   #next = 0;
   #ended = false;
   #flush: ReturnType<typeof setTimeout> | undefined;
@@ -45,6 +46,7 @@ export class RemoteSession {
   private constructor(id: string, ws: WebSocket, onEvent: (event: RemoteEvent) => void) {
     this.id = id;
     this.#ws = ws;
+    this.#onEvent = onEvent;
     ws.addEventListener('message', (message: MessageEvent<string>) => {
       const data = JSON.parse(message.data) as { type: string; correlation_id?: string; payload: Payload };
       if (data.type === 'response' && data.correlation_id) {
@@ -115,13 +117,22 @@ export class RemoteSession {
     return answer.action === 'success' ? null : messageOf(answer);
   }
 
-  /** Destroys the session on the server and detaches. */
+  /**
+   * Destroys the session on the server and detaches. The editor hears `ended` exactly once,
+   * whether the server's `sessiondestroyed` event or the DELETE answer comes back first.
+   */
   async stop(): Promise<void> {
     const api = hc<SessionRoutes>(`${location.origin}/api/v1`);
-    await api.sessions[':id'].$delete({ param: { id: this.id } });
-    this.#ended = true;
-    clearTimeout(this.#flush);
-    this.#ws.close();
+    try {
+      await api.sessions[':id'].$delete({ param: { id: this.id } });
+    } finally {
+      clearTimeout(this.#flush);
+      this.#ws.close();
+      if (!this.#ended) {
+        this.#ended = true;
+        this.#onEvent({ type: 'ended', reason: 'stopped' });
+      }
+    }
   }
 
   #request(payload: Payload): Promise<Payload> {
