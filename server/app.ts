@@ -123,7 +123,7 @@ export function createApp(options: AppOptions) {
 
   app.all('/api/*', (c) => c.json(apiError('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
-  if (options.assetsDir) app.route('/', assetFiles(options.assetsDir));
+  app.route('/', assetFiles(options.assetsDir));
   if (options.studioDir) app.route('/', staticFiles(options.studioDir));
 
   return app;

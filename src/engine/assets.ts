@@ -13,3 +13,12 @@ const ASSET_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._
 export function isAssetPath(path: string): boolean {
   return path.length <= 512 && ASSET_PATH.test(path);
 }
+
+/**
+ * Assets every Weft origin serves without configuration (after the user's own asset folder): the
+ * bundled DejaVu Sans font (Fontsource's Latin WOFF2), the compositor's default text font.
+ */
+export const BUNDLED_FONT_ASSETS = {
+  regular: 'weft/fonts/DejaVuSans.woff2',
+  bold: 'weft/fonts/DejaVuSans-Bold.woff2',
+} as const;

@@ -26,7 +26,7 @@ export interface InputPinSpec {
   /**
    * How this pin's queue behaves: how many packets it holds, and the edge mode used when a
    * connection does not say (`best_effort` drops the oldest when full). A compositor input takes
-   * `{ capacity: 1, mode: 'best_effort' }` and reads with `latest()`.
+   * `{ capacity: 2, mode: 'best_effort', liveOnly: true }` and reads with `latest()`.
    */
   queue?: InputQueuePolicy;
   description?: string;
@@ -36,6 +36,8 @@ export interface InputPinSpec {
 export interface InputQueuePolicy {
   capacity?: number;
   mode?: EdgeMode;
+  /** The mode applies in dynamic sessions only; oneshot runs stay reliable, so their output does not depend on timing. */
+  liveOnly?: boolean;
 }
 
 /** An output pin declaration. */
@@ -215,6 +217,8 @@ export interface InputPort {
   readonly name: string;
   /** True once end of stream was read (or the input was shut down). */
   readonly finished: boolean;
+  /** True while an edge feeds this pin (a dynamic session may disconnect it and connect it again). */
+  readonly connected: boolean;
   /** The next packet (now owned by the caller, who must close or forward it), or `undefined` at end of stream. */
   recv(): Promise<Packet | undefined>;
   /**

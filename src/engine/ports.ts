@@ -53,13 +53,25 @@ export class RuntimeInput implements InputPort {
   /** Told the resolved type when the pin feeding it learns its type while running. */
   onType: ((type: PacketType) => void) | undefined;
 
-  constructor(name: string, counters: PortCounters, spec?: InputPinSpec, owner = '') {
+  constructor(
+    name: string,
+    counters: PortCounters,
+    spec?: InputPinSpec,
+    owner = '',
+    sessionMode: 'oneshot' | 'dynamic' = 'dynamic',
+  ) {
     this.name = name;
     this.spec = spec;
     this.owner = owner;
-    this.defaultMode = spec?.queue?.mode ?? 'reliable';
+    const policy = spec?.queue;
+    this.defaultMode = policy?.liveOnly && sessionMode === 'oneshot' ? 'reliable' : (policy?.mode ?? 'reliable');
     this.queue = new PacketQueue(this.defaultMode, spec?.queue?.capacity);
     this.#counters = counters;
+  }
+
+  /** True while an edge feeds this input. */
+  get connected(): boolean {
+    return this.upstream !== undefined;
   }
 
   /** True after end of stream was read. */

@@ -165,7 +165,7 @@ export class RuntimeNode {
   }
 
   #newInput(name: string, spec: InputPinSpec): RuntimeInput {
-    const input = new RuntimeInput(name, this.counters, spec, `${this.kind}#${this.id}`);
+    const input = new RuntimeInput(name, this.counters, spec, `${this.kind}#${this.id}`, this.#options.mode);
     input.onType = (type) => this.graphNode.inputTypes.set(name, type);
     return input;
   }

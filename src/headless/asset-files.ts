@@ -5,10 +5,19 @@
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
-import { ASSETS_URL_PATH, isAssetPath } from '../engine';
+import { ASSETS_URL_PATH, BUNDLED_FONT_ASSETS, isAssetPath } from '../engine';
+
+const require = createRequire(import.meta.url);
+
+/** Assets Weft ships (npm packages), by asset name: served when the user's folder lacks the name. */
+export const BUNDLED_ASSET_FILES: ReadonlyMap<string, string> = new Map([
+  [BUNDLED_FONT_ASSETS.regular, require.resolve('@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff2')],
+  [BUNDLED_FONT_ASSETS.bold, require.resolve('@fontsource/dejavu-sans/files/dejavu-sans-latin-700-normal.woff2')],
+]);
 
 const TYPES: Record<string, string> = {
   '.json': 'application/json',
@@ -36,8 +45,8 @@ export async function resolveAsset(root: string, name: string): Promise<string |
   }
 }
 
-/** Routes serving `root` under `ASSETS_URL_PATH`. Assets are never served as HTML. */
-export function assetFiles(root: string) {
+/** Routes serving `root` (else Weft's bundled assets) under `ASSETS_URL_PATH`. Assets are never served as HTML. */
+export function assetFiles(root: string | undefined) {
   const app = new Hono();
   app.get(`${ASSETS_URL_PATH}*`, async (c) => {
     let name: string;
@@ -46,7 +55,7 @@ export function assetFiles(root: string) {
     } catch {
       return c.text('not found', 404);
     }
-    const path = await resolveAsset(root, name);
+    const path = (root ? await resolveAsset(root, name) : undefined) ?? BUNDLED_ASSET_FILES.get(name);
     if (!path) return c.text(`no asset '${name}'`, 404);
     const size = (await stat(path)).size;
     return c.body(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>, 200, {

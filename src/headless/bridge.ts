@@ -93,7 +93,7 @@ export async function startBridge(distDir: string, assetsDir?: string): Promise<
     return c.body(null, 204);
   });
 
-  if (assetsDir) app.route('/', assetFiles(assetsDir));
+  app.route('/', assetFiles(assetsDir));
   app.use('/*', serveStatic({ root: distDir }));
 
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });

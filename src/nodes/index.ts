@@ -29,6 +29,7 @@ import { textChunker } from './core/text-chunker';
 import { trim } from './core/trim';
 import { camera, microphone, screen } from './sources/capture';
 import { colorbars } from './video/colorbars';
+import { compositor } from './video/compositor/node';
 import { crop } from './video/crop';
 import { av1Decoder, videoDecoder, vp9Decoder } from './video/decoder';
 import { av1Encoder, openh264Encoder, videoEncoder, vp9Encoder } from './video/encoder';
@@ -65,6 +66,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   crop,
   fps,
   pixelConvert,
+  compositor,
   trim,
   colorbars,
   audioDecoder,

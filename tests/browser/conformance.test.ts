@@ -216,6 +216,13 @@ const FIXTURES: Record<string, Fixture> = {
     check: count(4),
     badInput: textBad,
   },
+  'video::compositor': {
+    params: { width: 64, height: 48, fps: 25 },
+    inputType: video,
+    input: frames(4),
+    check: count(4),
+    badInput: textBad,
+  },
   'video::crop': {
     params: { x: 10, y: 10, width: 64, height: 48 },
     inputType: video,

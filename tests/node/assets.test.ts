@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ASSETS_URL_PATH, isAssetPath } from '../../src/engine';
+import { ASSETS_URL_PATH, BUNDLED_FONT_ASSETS, isAssetPath } from '../../src/engine';
 import { assetFiles } from '../../src/headless/asset-files';
 
 let root: string;
@@ -58,6 +58,26 @@ describe('assets', () => {
       'missing.ttf',
     ]) {
       expect((await get(path)).status, path).toBe(404);
+    }
+  });
+
+  it('include the bundled font, after the user folder, and nothing for prototype names', async () => {
+    await mkdir(join(root, 'weft', 'fonts'), { recursive: true });
+    const app = assetFiles(root);
+    const bundled = await app.request(`http://localhost${ASSETS_URL_PATH}${BUNDLED_FONT_ASSETS.bold}`);
+    expect(bundled.status).toBe(200);
+    expect(bundled.headers.get('content-type')).toBe('font/woff2');
+    expect(new TextDecoder().decode((await bundled.arrayBuffer()).slice(0, 4))).toBe('wOF2');
+    // A file of the same name in the user's folder wins.
+    await writeFile(join(root, BUNDLED_FONT_ASSETS.regular), 'my own font');
+    expect(await (await app.request(`http://localhost${ASSETS_URL_PATH}${BUNDLED_FONT_ASSETS.regular}`)).text()).toBe(
+      'my own font',
+    );
+    // Without a folder, only the bundled names.
+    const bare = assetFiles(undefined);
+    expect((await bare.request(`http://localhost${ASSETS_URL_PATH}${BUNDLED_FONT_ASSETS.regular}`)).status).toBe(200);
+    for (const name of ['__proto__', 'constructor', 'fonts/Test.ttf']) {
+      expect((await bare.request(`http://localhost${ASSETS_URL_PATH}${name}`)).status, name).toBe(404);
     }
   });
 });
