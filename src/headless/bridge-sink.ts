@@ -59,7 +59,10 @@ class BridgeSink implements ByteSink {
     this.#pending = [];
     this.#start += this.#pendingBytes;
     this.#pendingBytes = 0;
-    await post(`${this.#url}/chunk?pos=${start}`, chunk);
+    // One write may be larger than a chunk (a muxer writing a whole box): it goes in slices.
+    for (let at = 0; at < chunk.byteLength; at += OUTPUT_CHUNK_BYTES) {
+      await post(`${this.#url}/chunk?pos=${start + at}`, chunk.subarray(at, at + OUTPUT_CHUNK_BYTES));
+    }
   }
 
   async close(): Promise<void> {
