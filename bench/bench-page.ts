@@ -2,6 +2,7 @@
  * The bench page (bench/page.html) served by Vite and opened in headless Chromium, shared by the
  * bench scripts: `runWeft(pipeline, mediaUrl?)` runs a pipeline in the page and times it.
  */
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
@@ -17,8 +18,10 @@ export interface WeftRun {
 }
 
 export interface BenchPage {
-  /** Runs pipeline text in the page; `media` is a local file the pipeline's input reads. */
-  runWeft(pipeline: string, media?: string): Promise<WeftRun>;
+  /** Runs pipeline text in the page; `media` is a local file every input reads, or files by input name. */
+  runWeft(pipeline: string, media?: string | Record<string, string>): Promise<WeftRun>;
+  /** The Chromium browser's main process id (its renderers, GPU and utility processes are its children). */
+  readonly browserPid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -38,11 +41,22 @@ export async function openBenchPage(): Promise<BenchPage> {
   await page.goto(`http://127.0.0.1:${port}/bench/page.html`);
   await page.waitForFunction(() => 'weftBench' in window);
   return {
+    browserPid: browserProcessId(),
     async runWeft(pipeline, media) {
+      const urls =
+        media === undefined
+          ? null
+          : typeof media === 'string'
+            ? `/@fs${media}`
+            : Object.fromEntries(Object.entries(media).map(([name, path]) => [name, `/@fs${path}`]));
       const run = await page.evaluate(
         ([text, url]) =>
-          (window as unknown as { weftBench: (t: string, u: string | null) => Promise<WeftRun> }).weftBench(text, url),
-        [pipeline, media ? `/@fs${media}` : null] as const,
+          (
+            window as unknown as {
+              weftBench: (t: string, u: string | Record<string, string> | null) => Promise<WeftRun>;
+            }
+          ).weftBench(text, url),
+        [pipeline, urls] as const,
       );
       if (run.state !== 'done') throw new Error(`Weft run failed: ${run.error ?? run.state}`);
       return run;
@@ -52,6 +66,17 @@ export async function openBenchPage(): Promise<BenchPage> {
       await server.close();
     },
   };
+}
+
+/** The pid of the Chromium this process launched (the newest chromium child of this process). */
+function browserProcessId(): number | undefined {
+  try {
+    const out = execFileSync('pgrep', ['-P', String(process.pid), '-n', 'chrom'], { encoding: 'utf8' });
+    const pid = Number(out.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined; // no pgrep, or no match: RSS is then not reported
+  }
 }
 
 /** The middle value of a list of numbers. */

@@ -1,7 +1,8 @@
 // The bench page: runs a pipeline on a file fetched from the bench server, in this tab, and
 // reports frames and wall time. Side effect: defines window.weftBench.
+import fontUrl from '@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff2?url';
 import type { ByteSink } from '../src/engine';
-import { parsePipeline, Session } from '../src/engine';
+import { BUNDLED_FONT_ASSETS, parsePipeline, Session } from '../src/engine';
 import { createRegistry } from '../src/nodes';
 
 interface BenchResult {
@@ -25,14 +26,27 @@ class CountingSink implements ByteSink {
   }
 }
 
-async function weftBench(pipelineText: string, mediaUrl: string | null): Promise<BenchResult> {
-  const blob = mediaUrl ? await (await fetch(mediaUrl)).blob() : new Blob([]);
+/**
+ * Runs `pipelineText` on media fetched from the bench server: one URL (every job input reads it)
+ * or a map of job input name → URL. The bundled font is served as the server's asset service does.
+ */
+async function weftBench(pipelineText: string, media: string | Record<string, string> | null): Promise<BenchResult> {
+  const urls = typeof media === 'string' ? { '*': media } : (media ?? {});
+  const blobs = new Map<string, Blob>();
+  for (const [name, url] of Object.entries(urls)) blobs.set(name, await (await fetch(url)).blob());
   const sink = new CountingSink();
   const { pipeline } = parsePipeline(pipelineText);
   const session = new Session(pipeline, {
     registry: createRegistry(),
     statsIntervalMs: 0,
-    host: { openInput: () => Promise.resolve(blob.stream()), openOutput: () => Promise.resolve(sink) },
+    host: {
+      openInput: (name) => Promise.resolve((blobs.get(name) ?? blobs.get('*') ?? new Blob([])).stream()),
+      openOutput: () => Promise.resolve(sink),
+      openAsset: async (path) => {
+        if (path !== BUNDLED_FONT_ASSETS.regular) throw new Error(`the bench serves no asset '${path}'`);
+        return (await fetch(fontUrl)).blob();
+      },
+    },
   });
   const started = performance.now();
   const result = await session.result();

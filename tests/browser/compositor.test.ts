@@ -4,7 +4,7 @@
  * oneshot runs, and a live session where an input comes and goes and a layer moves (`tunenode`).
  */
 import fontUrl from '@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff2?url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { NodeHost, Pipeline } from '../../src/engine';
 import {
@@ -17,6 +17,7 @@ import {
   Session,
 } from '../../src/engine';
 import { ALL_NODES } from '../../src/nodes';
+import { PixelConverter } from '../../src/nodes/media/pixel-formats';
 
 type Rgb = [number, number, number];
 const W = 64;
@@ -92,6 +93,12 @@ function yuvFrame(format: 'I420' | 'NV12', width: number, height: number, [r, g,
 
 /** Frames of each test source, by `test::frames` param `name`. */
 const SOURCES = new Map<string, () => VideoFrame[]>();
+/**
+ * The layout sources send: the canvas's own RGB (the Canvas2D backend draws them) or I420 (the
+ * planar backend composites them in YUV). Each backend runs the same tests.
+ */
+let sourceFormat: 'canvas' | 'I420' = 'canvas';
+const converter = new PixelConverter('bt709');
 
 const framesNode = defineNode({
   kind: 'test::frames',
@@ -103,7 +110,12 @@ const framesNode = defineNode({
   outputs: [{ name: 'out', produces: { kind: 'raw_video' }, cardinality: 'broadcast' }],
   create: (ctx) => ({
     async run(io) {
-      for (const frame of SOURCES.get(ctx.params.name)?.() ?? []) {
+      for (const made of SOURCES.get(ctx.params.name)?.() ?? []) {
+        let frame = made;
+        if (sourceFormat === 'I420' && made.format !== 'I420' && made.format !== 'NV12') {
+          frame = await converter.convert(made, 'I420');
+          made.close();
+        }
         await io.output('out').send({
           kind: 'raw_video',
           frame,
@@ -209,7 +221,14 @@ function at(p: Picture | undefined, x: number, y: number): Rgb {
   return [p.rgba[i] ?? -1, p.rgba[i + 1] ?? -1, p.rgba[i + 2] ?? -1];
 }
 
+/**
+ * Saturated primaries do not survive 8-bit limited-range YUV exactly (pure blue reads back as
+ * about 1, 0, 243): YUV inputs get that much more slack.
+ */
+const YUV_SLACK = 10;
+
 function near(actual: Rgb, expected: Rgb, tolerance = 6): void {
+  if (sourceFormat === 'I420') tolerance += YUV_SLACK;
   for (let c = 0; c < 3; c++) {
     expect(
       Math.abs((actual[c] ?? 0) - (expected[c] ?? 0)),
@@ -220,13 +239,26 @@ function near(actual: Rgb, expected: Rgb, tolerance = 6): void {
 
 const one = (frame: () => VideoFrame) => () => [frame()];
 
-describe('video::compositor (CPU backend)', () => {
+describe.each([
+  ['Canvas2D backend (RGB inputs)', 'canvas'],
+  ['planar backend (I420 inputs)', 'I420'],
+] as const)('video::compositor, %s', (_name, format) => {
+  beforeAll(() => {
+    sourceFormat = format;
+  });
+  afterAll(() => {
+    sourceFormat = 'canvas';
+  });
+
   it('draws a layer at its rect over the background input, and the background elsewhere', async () => {
     const [p] = await composite(
       { layers: { in_1: { rect: { x: 10, y: 8, width: 20, height: 16 }, aspect_fit: false } } },
       { in_0: one(() => flat(BLUE)), in_1: one(() => flat(RED, 16, 16)) },
     );
     expect(p && [p.width, p.height]).toEqual([W, H]);
+    // YUV inputs are composited in YUV (no RGB round trip); RGB ones on the canvas.
+    if (format === 'I420') expect(p?.format).toBe('I420');
+    else expect(p?.format).toMatch(/^(RGB|BGR)[AX]$/);
     near(at(p, 20, 16), RED);
     near(at(p, 11, 9), RED);
     near(at(p, 28, 22), RED);

@@ -80,4 +80,18 @@ export const audioRms: BrowserCommand<[dir: 'in' | 'out', name: string]> = async
 };
 
 /** Every command, for the Vitest config. */
-export const mediaCommands = { makeMedia, probeMedia, audioRms };
+/** Golden images of the compositor suite (`tests/golden`). */
+const GOLDEN_DIR = 'tests/golden';
+
+/**
+ * Writes a golden PNG, only when WEFT_UPDATE_GOLDEN=1 (so a normal run can never overwrite the
+ * references it checks against). Returns whether it wrote.
+ */
+const writeGolden: BrowserCommand<[name: string, base64: string]> = async (_ctx, name, base64) => {
+  if (process.env.WEFT_UPDATE_GOLDEN !== '1') return false;
+  mkdirSync(GOLDEN_DIR, { recursive: true });
+  await writeFile(join(GOLDEN_DIR, `${safe(name)}.png`), Buffer.from(base64, 'base64'));
+  return true;
+};
+
+export const mediaCommands = { makeMedia, probeMedia, audioRms, writeGolden };

@@ -17,6 +17,7 @@ import type { TargetFormat } from '../../media/pixel-formats';
 import { PixelConverter } from '../../media/pixel-formats';
 import { PIXEL_FORMATS } from '../pixel-convert';
 import { CanvasBackend } from './canvas-backend';
+import { PlanarBackend, planarMatrixFor } from './planar-backend';
 import type { Size } from './layout';
 import { planScene } from './layout';
 import type { LoadedFont } from './overlays';
@@ -107,6 +108,7 @@ interface Lane {
 class Scene {
   params: CompositorParams;
   readonly #backend: CanvasBackend;
+  readonly #planar: PlanarBackend;
   readonly #converter = new PixelConverter('bt709');
   readonly #lanes = new Map<string, Lane>();
   #images: (ImageBitmap | undefined)[] = [];
@@ -124,6 +126,7 @@ class Scene {
       );
     }
     this.#backend = new CanvasBackend(ctx.params.width, ctx.params.height);
+    this.#planar = new PlanarBackend(ctx.params.width, ctx.params.height);
   }
 
   /**
@@ -183,18 +186,23 @@ class Scene {
       [...frames].map(([pin, frame]) => ({ pin, size: sizeOf(frame) })),
       this.#images.map((image) => (image ? { width: image.width, height: image.height } : undefined)),
     );
-    const drawn = this.#backend.render(
-      plan,
-      { frames, images: this.#images, fonts: this.#fonts },
-      { timestamp, duration },
-    );
-    let frame = drawn;
+    const sources = { frames, images: this.#images, fonts: this.#fonts };
+    const init = { timestamp, duration };
     const target = targetOf(this.params);
-    if (target) {
-      try {
-        frame = await this.#converter.convert(drawn, target);
-      } finally {
-        drawn.close();
+    // YUV inputs composite in YUV (no conversion either way) unless RGBA output is asked for.
+    const matrix = target === 'RGBA' ? undefined : planarMatrixFor(plan, frames);
+    let frame: VideoFrame;
+    if (matrix) {
+      frame = await this.#planar.render(plan, sources, matrix, target === 'NV12' ? 'NV12' : 'I420', init);
+    } else {
+      const drawn = this.#backend.render(plan, sources, init);
+      frame = drawn;
+      if (target) {
+        try {
+          frame = await this.#converter.convert(drawn, target);
+        } finally {
+          drawn.close();
+        }
       }
     }
     const sequence = this.#sequence++;
@@ -299,6 +307,7 @@ class Scene {
     for (const image of this.#images) image?.close();
     this.#images = [];
     this.#backend.close();
+    this.#planar.close();
     this.#converter.close();
   }
 }
