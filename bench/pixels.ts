@@ -1,5 +1,6 @@
 /**
- * `npm run bench:pixels`: video::pixel_convert on 1080p RGBA frames (WebGL2 shader path) against
+ * `npm run bench:pixels`: video::pixel_convert on 1080p RGBA frames (the CPU converter on a
+ * software WebGL, as here; WebGL2 shaders on a hardware one) against
  * ffmpeg's swscale doing the same conversion, both measured as the time the conversion adds to
  * generating the frames. Prints frames per second of conversion for each and the ratio.
  */
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
       const ff = Math.max(1e-6, ffTime(ffFormat) - ffBase);
       console.log(`\nRGBA → ${weftFormat}`);
       console.log(
-        `  weft   ${(FRAMES / weft).toFixed(1).padStart(7)} fps  (${((weft * 1000) / FRAMES).toFixed(1)} ms/frame, WebGL2)`,
+        `  weft   ${(FRAMES / weft).toFixed(1).padStart(7)} fps  (${((weft * 1000) / FRAMES).toFixed(1)} ms/frame, CPU on a software WebGL, else WebGL2)`,
       );
       console.log(
         `  ffmpeg ${(FRAMES / ff).toFixed(1).padStart(7)} fps  (${((ff * 1000) / FRAMES).toFixed(1)} ms/frame, swscale)`,

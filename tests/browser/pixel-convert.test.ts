@@ -4,8 +4,8 @@ import { parsePipeline, Session } from '../../src/engine';
 import { createRegistry } from '../../src/nodes';
 import { probe, runText } from './harness';
 
-const converter = new PixelConverter('bt709');
-afterAll(() => converter.close());
+const converters = { cpu: new PixelConverter('bt709', 'cpu'), webgl: new PixelConverter('bt709', 'webgl') };
+afterAll(() => Object.values(converters).forEach((c) => c.close()));
 
 /** A frame of one flat sRGB colour (canvas frames are BGRA). */
 function flat(width: number, height: number, rgb: [number, number, number]): VideoFrame {
@@ -43,7 +43,11 @@ const COLOURS: [number, number, number][] = [
   [0, 0, 0],
 ];
 
-describe('PixelConverter', () => {
+describe.each(['cpu', 'webgl'] as const)('PixelConverter (%s)', (backend) => {
+  const converter = converters[backend];
+  it('uses the backend asked for', () => {
+    expect(converter.yuvBackend).toBe(backend);
+  });
   it('writes BT.709 limited-range I420 and NV12 from RGB, within one code value', async () => {
     for (const [width, height] of [
       [64, 48],

@@ -8,9 +8,11 @@
  *   Between I420 and NV12 they only move the chroma bytes (exact). For common sizes every plane is
  *   drawn into one target whose rows read back linearly as the frame's bytes: one `readPixels`.
  *
- * WebGL2 runs on the GPU where there is one and on SwiftShader (software) otherwise, where it is
- * much slower than a SIMD CPU converter: see `npm run bench:pixels`. No per-pixel JavaScript.
+ * WebGL2 runs on the GPU where there is one. Where it is a software renderer (SwiftShader), the
+ * shaders are slower than a loop on the CPU, so YUV output is made by `yuv-cpu.ts` instead (and
+ * moves between I420 and NV12 always are): see `npm run bench:pixels`.
  */
+import { relayout420, rgbToYuv420 } from './yuv-cpu';
 
 /** Layouts this module writes. */
 export type TargetFormat = 'I420' | 'NV12' | 'RGBA';
@@ -147,9 +149,16 @@ interface Program {
   uniforms: Uniforms;
 }
 
+/** Renderers that are software: shaders on them lose to the CPU converter. */
+const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software/i;
+
+/** Which engine converts to YUV: the CPU, WebGL2, or `auto` (WebGL2 only on a hardware renderer). */
+export type ConverterBackend = 'auto' | 'cpu' | 'webgl';
+
 /**
- * Converts frames to I420, NV12 or RGBA. Holds one WebGL2 context (made on first YUV use); call
- * `close()` to release it. The source frame stays owned by the caller.
+ * Converts frames to I420, NV12 or RGBA. May hold one WebGL2 context (made on first YUV use, kept
+ * only on a hardware renderer); call `close()` to release it. The source frame stays owned by
+ * the caller.
  */
 export class PixelConverter {
   #gl: WebGL2RenderingContext | undefined;
@@ -159,13 +168,93 @@ export class PixelConverter {
   #framebuffer: WebGLFramebuffer | null = null;
   #targetKey = '';
 
-  constructor(private readonly defaultMatrix: ColorMatrix = 'bt709') {}
+  #backend: 'cpu' | 'webgl' | undefined;
+
+  constructor(
+    private readonly defaultMatrix: ColorMatrix = 'bt709',
+    private readonly backend: ConverterBackend = 'auto',
+  ) {}
 
   /** A new frame in `format` (a clone when the frame already is in it). */
   async convert(frame: VideoFrame, format: TargetFormat): Promise<VideoFrame> {
     if (frame.format === format) return frame.clone();
     if (format === 'RGBA') return this.#toRgba(frame);
+    if (isPlanar420(frame.format) || this.#chooseBackend() === 'cpu') return this.#toYuvCpu(frame, format);
     return this.#toYuv(frame, format);
+  }
+
+  /** The engine used for RGB → YUV (decided on first use). */
+  get yuvBackend(): 'cpu' | 'webgl' {
+    return this.#chooseBackend();
+  }
+
+  #chooseBackend(): 'cpu' | 'webgl' {
+    if (this.#backend) return this.#backend;
+    if (this.backend !== 'auto') return (this.#backend = this.backend);
+    let renderer: string;
+    try {
+      const gl = this.#context();
+      renderer = String(
+        gl.getParameter(gl.getExtension('WEBGL_debug_renderer_info')?.UNMASKED_RENDERER_WEBGL ?? gl.RENDERER),
+      );
+    } catch {
+      renderer = 'none'; // no WebGL2 at all: the CPU it is
+    }
+    this.#backend = renderer === 'none' || SOFTWARE_GL.test(renderer) ? 'cpu' : 'webgl';
+    if (this.#backend === 'cpu') this.close();
+    return this.#backend;
+  }
+
+  /** YUV on the CPU: RGB through `rgbToYuv420`, YUV 4:2:0 sources re-laid (their matrix kept). */
+  async #toYuvCpu(frame: VideoFrame, format: 'I420' | 'NV12'): Promise<VideoFrame> {
+    const rect = frame.visibleRect ?? { width: frame.codedWidth, height: frame.codedHeight };
+    const { width, height } = rect;
+    const cw = Math.ceil(width / 2);
+    const ch = Math.ceil(height / 2);
+    const luma = width * height;
+    const out = new Uint8Array(luma + 2 * cw * ch);
+    let colorSpace: VideoColorSpaceInit;
+    if (isPlanar420(frame.format)) {
+      const nv12 = frame.format === 'NV12';
+      const layout: PlaneLayout[] = nv12
+        ? [
+            { offset: 0, stride: width },
+            { offset: luma, stride: cw * 2 },
+          ]
+        : [
+            { offset: 0, stride: width },
+            { offset: luma, stride: cw },
+            { offset: luma + cw * ch, stride: cw },
+          ];
+      const planes = new Uint8Array(luma + 2 * cw * ch + (frame.format === 'I420A' ? luma : 0));
+      if (frame.format === 'I420A') layout.push({ offset: luma + 2 * cw * ch, stride: width });
+      await frame.copyTo(planes, { layout });
+      relayout420(planes, nv12 ? 'NV12' : 'I420', format, width, height, out);
+      colorSpace = frame.colorSpace.toJSON();
+    } else {
+      // The frame's own 4-byte layout when it is one (no swizzle), else the browser's RGBA.
+      const native =
+        frame.format === 'BGRA' || frame.format === 'BGRX'
+          ? 'BGRA'
+          : frame.format === 'RGBA' || frame.format === 'RGBX'
+            ? 'RGBA'
+            : undefined;
+      const options: VideoFrameCopyToOptions = native ? {} : RGBA_COPY;
+      const rgb = new Uint8Array(frame.allocationSize(options));
+      await frame.copyTo(rgb, options);
+      rgbToYuv420(rgb, native ?? 'RGBA', width, height, width * 4, this.defaultMatrix, format, out);
+      colorSpace = yuvColorSpace(this.defaultMatrix);
+    }
+    return bufferFrame(out, {
+      format,
+      codedWidth: width,
+      codedHeight: height,
+      displayWidth: frame.displayWidth,
+      displayHeight: frame.displayHeight,
+      colorSpace,
+      transfer: [out.buffer],
+      ...frameInit(frame),
+    });
   }
 
   close(): void {
