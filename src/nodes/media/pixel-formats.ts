@@ -13,6 +13,7 @@
  * moves between I420 and NV12 always are): see `npm run bench:pixels`.
  */
 import { relayout420, rgbToYuv420 } from './yuv-cpu';
+import { SimdYuv } from './yuv-simd';
 
 /** Layouts this module writes. */
 export type TargetFormat = 'I420' | 'NV12' | 'RGBA';
@@ -169,6 +170,9 @@ export class PixelConverter {
   #targetKey = '';
 
   #backend: 'cpu' | 'webgl' | undefined;
+  #simd: Promise<SimdYuv | undefined> | undefined;
+  /** The SIMD kernels' memory holds one image at a time: conversions take turns. */
+  #simdTurn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly defaultMatrix: ColorMatrix = 'bt709',
@@ -212,9 +216,10 @@ export class PixelConverter {
     const cw = Math.ceil(width / 2);
     const ch = Math.ceil(height / 2);
     const luma = width * height;
-    const out = new Uint8Array(luma + 2 * cw * ch);
+    let out: Uint8Array<ArrayBuffer>;
     let colorSpace: VideoColorSpaceInit;
     if (isPlanar420(frame.format)) {
+      out = new Uint8Array(luma + 2 * cw * ch);
       const nv12 = frame.format === 'NV12';
       const layout: PlaneLayout[] = nv12
         ? [
@@ -240,9 +245,23 @@ export class PixelConverter {
             ? 'RGBA'
             : undefined;
       const options: VideoFrameCopyToOptions = native ? {} : RGBA_COPY;
-      const rgb = new Uint8Array(frame.allocationSize(options));
-      await frame.copyTo(rgb, options);
-      rgbToYuv420(rgb, native ?? 'RGBA', width, height, width * 4, this.defaultMatrix, format, out);
+      const size = frame.allocationSize(options);
+      // WebAssembly SIMD where the engine has it (the frame is copied straight into its memory).
+      this.#simd ??= SimdYuv.open().catch(() => undefined);
+      const simd = await this.#simd;
+      if (simd) {
+        const turn = this.#simdTurn.then(async () => {
+          await frame.copyTo(simd.source(size, luma + 2 * cw * ch), options);
+          return simd.convert(native ?? 'RGBA', width, height, width * 4, this.defaultMatrix, format);
+        });
+        this.#simdTurn = turn.catch(() => undefined); // a failed turn does not block the next
+        out = await turn;
+      } else {
+        out = new Uint8Array(luma + 2 * cw * ch);
+        const rgb = new Uint8Array(size);
+        await frame.copyTo(rgb, options);
+        rgbToYuv420(rgb, native ?? 'RGBA', width, height, width * 4, this.defaultMatrix, format, out);
+      }
       colorSpace = yuvColorSpace(this.defaultMatrix);
     }
     return bufferFrame(out, {

@@ -15,7 +15,7 @@ const SHIFT = 16;
 const HALF = 1 << (SHIFT - 1);
 
 /** Fixed-point coefficients (×2^16) for luma (0–219 excursion) and chroma (±112). */
-function fixed(matrix: YuvMatrix) {
+export function fixed(matrix: YuvMatrix) {
   const [kr, kb] = matrix === 'bt709' ? [0.2126, 0.0722] : [0.299, 0.114];
   const kg = 1 - kr - kb;
   const s = (v: number) => Math.round(v * (1 << SHIFT));
