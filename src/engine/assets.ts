@@ -22,3 +22,6 @@ export const BUNDLED_FONT_ASSETS = {
   regular: 'weft/fonts/DejaVuSans.woff2',
   bold: 'weft/fonts/DejaVuSans-Bold.woff2',
 } as const;
+
+/** Weft's mark (a 128×128 PNG with alpha, samples/images/weft-mark.png), for watermark samples. */
+export const BUNDLED_MARK_ASSET = 'weft/images/weft-mark.png';

@@ -2,7 +2,7 @@
  * Weft's engine: pipeline format, graph compilation and validation, packet types, the node
  * definition API and the scheduler. It imports nothing from the rest of the project.
  */
-export { ASSETS_URL_PATH, BUNDLED_FONT_ASSETS, isAssetPath } from './assets';
+export { ASSETS_URL_PATH, BUNDLED_FONT_ASSETS, BUNDLED_MARK_ASSET, isAssetPath } from './assets';
 export type { BatchOperation, ControlRequest, ControlResponse, NodeControlMessage, ValidationEntry } from './control';
 export { BatchOperationSchema, ControlRequestSchema, NodeControlMessageSchema } from './control';
 export type { Issue, IssueCode, NodeErrorContext, Phase, SourcePosition } from './errors';

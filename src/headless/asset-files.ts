@@ -8,8 +8,9 @@ import { realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { extname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
-import { ASSETS_URL_PATH, BUNDLED_FONT_ASSETS, isAssetPath } from '../engine';
+import { ASSETS_URL_PATH, BUNDLED_FONT_ASSETS, BUNDLED_MARK_ASSET, isAssetPath } from '../engine';
 
 const require = createRequire(import.meta.url);
 
@@ -17,6 +18,7 @@ const require = createRequire(import.meta.url);
 export const BUNDLED_ASSET_FILES: ReadonlyMap<string, string> = new Map([
   [BUNDLED_FONT_ASSETS.regular, require.resolve('@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff2')],
   [BUNDLED_FONT_ASSETS.bold, require.resolve('@fontsource/dejavu-sans/files/dejavu-sans-latin-700-normal.woff2')],
+  [BUNDLED_MARK_ASSET, fileURLToPath(new URL('../../samples/images/weft-mark.png', import.meta.url))],
 ]);
 
 const TYPES: Record<string, string> = {

@@ -2,9 +2,12 @@
  * Runs pipelines in the test page with an in-memory host, and reaches the Node-side media
  * commands (ffmpeg inputs, ffprobe checks).
  */
+import fontUrl from '@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff2?url';
+import boldUrl from '@fontsource/dejavu-sans/files/dejavu-sans-latin-700-normal.woff2?url';
 import { commands } from 'vitest/browser';
+import markUrl from '../../samples/images/weft-mark.png?url';
 import type { ByteSink, NodeHost, SessionResult } from '../../src/engine';
-import { parsePipeline, Session } from '../../src/engine';
+import { BUNDLED_FONT_ASSETS, BUNDLED_MARK_ASSET, parsePipeline, Session } from '../../src/engine';
 import { createRegistry } from '../../src/nodes';
 
 declare module 'vitest/browser' {
@@ -62,6 +65,20 @@ export function rms(dir: 'in' | 'out', name: string): Promise<number> {
   return commands.audioRms(dir, name);
 }
 
+/** Weft's bundled assets, served as the server's asset service serves them. */
+const BUNDLED: Record<string, string> = {
+  [BUNDLED_FONT_ASSETS.regular]: fontUrl,
+  [BUNDLED_FONT_ASSETS.bold]: boldUrl,
+  [BUNDLED_MARK_ASSET]: markUrl,
+};
+
+/** The test hosts' asset service: the bundled assets only. */
+export async function bundledAsset(path: string): Promise<Blob> {
+  const url = Object.hasOwn(BUNDLED, path) ? BUNDLED[path] : undefined;
+  if (!url) throw new Error(`no asset '${path}'`);
+  return (await fetch(url)).blob();
+}
+
 /** A growable in-memory byte sink that honours positioned writes. */
 export class MemorySink implements ByteSink {
   #buffer = new Uint8Array(1 << 16);
@@ -110,6 +127,7 @@ export async function runText(text: string, inputs: Record<string, Uint8Array> =
       outputs.set(name, sink);
       return Promise.resolve(sink);
     },
+    openAsset: bundledAsset,
   };
   const { pipeline, source } = parsePipeline(text);
   const session = new Session(pipeline, {

@@ -6,6 +6,8 @@ import mp4Sample from '../../samples/oneshot/transcode-mp4-h264-aac.yaml?raw';
 import scaleFps from '../../samples/oneshot/scale-and-fps.yaml?raw';
 import webmSample from '../../samples/oneshot/transcode-webm-vp9-opus.yaml?raw';
 import volumeBoost from '../../samples/oneshot/volume-boost.yaml?raw';
+import pipTwo from '../../samples/oneshot/pip-two-videos-mp4.yaml?raw';
+import watermark from '../../samples/oneshot/watermark.yaml?raw';
 import type { FfprobeResult, FfprobeStream, RunOutcome } from './harness';
 import { media, probe, rms, runText } from './harness';
 import type { MediaSpec } from './inputs';
@@ -193,5 +195,26 @@ nodes:
     expect(Math.abs(Number(v.nb_read_frames) - 30)).toBeLessThanOrEqual(1);
     expect(get(info, 'audio').channels).toBe(1);
     expect(Math.abs(Number(info.format.duration) - 1)).toBeLessThan(FRAME_30 + 0.03);
+  });
+});
+
+describe('samples: compositing', () => {
+  it('puts one upload in the corner of another, with a title and the mark, to MP4 H.264/AAC', async () => {
+    const outcome = await runText(pipTwo, { main: await media(...H264_AAC), pip: await media(...VP9_OPUS) });
+    const info = await ok(outcome, 'pip-two-videos.mp4');
+    const v = get(info, 'video');
+    expect(v.codec_name).toBe('h264');
+    expect([v.width, v.height]).toEqual([1280, 720]);
+    // The output runs while any input has frames: 2 s at 30 fps.
+    expect(Math.abs(Number(v.nb_read_frames) - 60)).toBeLessThanOrEqual(1);
+    expect(get(info, 'audio').codec_name).toBe('aac');
+  });
+
+  it('watermarks a video to MP4 H.264/AAC at 1280x720', async () => {
+    const info = await run(watermark, H264_AAC, 'watermark.mp4');
+    const v = get(info, 'video');
+    expect([v.codec_name, v.width, v.height]).toEqual(['h264', 1280, 720]);
+    expect(Math.abs(Number(v.nb_read_frames) - 60)).toBeLessThanOrEqual(1);
+    expect(get(info, 'audio').codec_name).toBe('aac');
   });
 });
