@@ -21,9 +21,13 @@ import { Monitor, Preview } from './Panels';
 import { Palette } from './Palette';
 import { createRunControl } from './run-control';
 import { RunBar } from './RunBar';
+import { SceneEditor } from './SceneEditor';
 import { bindShortcuts } from './shortcuts';
 import { Toolbar } from './Toolbar';
 import { YamlPanel } from './YamlPanel';
+
+/** The kind whose selection opens the scene editor. */
+const COMPOSITOR_KIND = 'video::compositor';
 
 /** Validation issue codes that make a new connection refused outright. */
 const CONNECT_REFUSALS = new Set(['type_mismatch', 'cycle', 'cardinality', 'unknown_pin']);
@@ -242,6 +246,19 @@ export function App(props: { engine: Remote<EngineApi> }) {
           <RunBar doc={doc} run={run} />
         </section>
         <aside class="side">
+          <Show when={selectedNode()?.kind === COMPOSITOR_KIND ? selectedNode()?.id : undefined} keyed>
+            {(id) => (
+              // Keyed by the node id, not the node: a param edit (a drag) must not remake the editor.
+              <SceneEditor
+                node={model().nodes.find((n) => n.id === id) ?? { id, kind: COMPOSITOR_KIND, params: {}, x: 0, y: 0 }}
+                pins={model()
+                  .edges.filter((e) => e.to === id)
+                  .map((e) => e.toPin)}
+                frame={run.frame()}
+                onChange={(param, value) => setParam(id, param, value)}
+              />
+            )}
+          </Show>
           <Show
             when={selectedNode()}
             fallback={<p class="muted small pad">Select a node to edit its params. Press ? for shortcuts.</p>}

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.js';
 import { H264_AAC } from '../browser/inputs';
 import { codecs, ensureMedia, probe, testServer } from './support';
@@ -218,6 +219,53 @@ describe('studio', () => {
     await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
     // Stopping is not a failure (it used to say "Run failed: signal is aborted without reason").
     await expect.poll(() => page.locator('.toast').last().textContent()).toContain('Stopped');
+  });
+
+  it('edits a compositor in the scene editor: a dragged layer and an added text reach the YAML and the running pipeline', async () => {
+    await page.fill(
+      'textarea[aria-label="Pipeline YAML"]',
+      'mode: dynamic\nnodes:\n  bg: { kind: video::colorbars, params: { width: 320, height: 180, fps: 10, pixel_format: i420 } }\n  cam: { kind: video::colorbars, params: { width: 160, height: 120, fps: 10, pixel_format: i420, animate: true } }\n  comp: { kind: video::compositor, params: { width: 640, height: 360, fps: 10 }, needs: [bg, cam] }\n  sink: { kind: core::sink, needs: comp }\n',
+    );
+    await expect.poll(nodeCount).toBe(4);
+    await page.click('button:has-text("Run in tab")');
+    await page.waitForSelector('.node[data-node="comp"].state-running');
+    await page.click('.node[data-node="comp"] .head');
+    await page.waitForSelector('.scene [data-item="layer:in_1"]');
+    const params = async () => {
+      const text = await page.inputValue('textarea[aria-label="Pipeline YAML"]');
+      return (
+        (parseYaml(text) as { nodes: Record<string, { params?: Record<string, unknown> }> }).nodes.comp?.params ?? {}
+      );
+    };
+    // The unconfigured second input sits in the default corner PiP; drag it 60 screen px left and up.
+    await page.locator('.scene').scrollIntoViewIfNeeded();
+    const box = await page.locator('.scene [data-item="layer:in_1"]').boundingBox();
+    if (!box) throw new Error('no PiP box on screen');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 30, box.y + box.height / 2 - 30, { steps: 4 });
+    await page.mouse.move(box.x + box.width / 2 - 60, box.y + box.height / 2 - 60, { steps: 4 });
+    await page.mouse.up();
+    const scale = 300 / 640;
+    const moved = ((await params()).layers as Record<string, { rect: { x: number; y: number } }>).in_1?.rect;
+    // Default PiP: a third of 640×360 at 20 px from the corner (x 407, y 220), moved by 60 / scale.
+    expect(Math.abs((moved?.x ?? 0) - (407 - 60 / scale))).toBeLessThanOrEqual(2);
+    expect(Math.abs((moved?.y ?? 0) - (220 - 60 / scale))).toBeLessThanOrEqual(2);
+    // Add a text overlay and change its text.
+    await page.click('.scene button:has-text("Add text")');
+    await page.waitForSelector('.scene [data-item="text:0"]');
+    await page.click('.scene [data-item="text:0"]');
+    await page.fill('.scene input[aria-label="Overlay text"]', 'Hello scene');
+    await page.press('.scene input[aria-label="Overlay text"]', 'Enter');
+    await expect
+      .poll(async () => ((await params()).text_overlays as { text: string }[] | undefined)?.[0]?.text)
+      .toBe('Hello scene');
+    // The running compositor took the edits live (no node failed).
+    await expect.poll(() => page.locator('.node[data-node="comp"].state-running').count()).toBe(1);
+    await page.waitForTimeout(500); // a frame with the text in the preview behind the boxes
+    await page.locator('.scene').screenshot({ path: `${ARTIFACTS}/studio-scene-editor.png` });
+    await page.click('.runbar button:has-text("Stop")');
+    await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
   });
 
   it('Run on server for a dynamic pipeline attaches the editor to a live session there', async () => {
