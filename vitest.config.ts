@@ -2,6 +2,14 @@ import { playwright } from '@vitest/browser-playwright';
 import solid from 'vite-plugin-solid';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.js';
+
+/** WebGPU with frame import on any machine: Vulkan, on SwiftShader when no GPU is there. */
+const WEBGPU_TEST_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=swiftshader',
+];
 import { mediaCommands } from './tests/support/media-commands';
 
 export default defineConfig({
@@ -40,6 +48,26 @@ export default defineConfig({
             commands: mediaCommands,
             provider: playwright({
               launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        // WebGPU tests, in a Chromium of their own: WebGPU on Vulkan (SwiftShader where there is no
+        // GPU), flags that would slow the canvas and codec paths of the other browser tests.
+        plugins: [solid()],
+        test: {
+          name: 'browser-gpu',
+          include: ['tests/browser-gpu/**/*.test.ts'],
+          testTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            screenshotFailures: false,
+            commands: mediaCommands,
+            provider: playwright({
+              launchOptions: { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, ...WEBGPU_TEST_ARGS] },
             }),
             instances: [{ browser: 'chromium' }],
           },

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { createServer } from 'vite';
-import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium.js';
+import { CHROMIUM_ARGS, chromiumPath, GPU_ARGS, hasGpu } from '../scripts/chromium.js';
 
 export interface WeftRun {
   state: string;
@@ -36,7 +36,9 @@ export async function openBenchPage(): Promise<BenchPage> {
   await server.listen();
   const address = server.httpServer?.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const browser: Browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  // A real GPU (when the machine has one) for the WebGPU compositor and ML benches.
+  const args = [...CHROMIUM_ARGS, ...(hasGpu() ? GPU_ARGS : [])];
+  const browser: Browser = await chromium.launch({ executablePath: chromiumPath(), args });
   const page: Page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/bench/page.html`);
   await page.waitForFunction(() => 'weftBench' in window);

@@ -3,7 +3,7 @@
 import fontUrl from '@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff2?url';
 import type { ByteSink } from '../src/engine';
 import { BUNDLED_FONT_ASSETS, parsePipeline, Session } from '../src/engine';
-import { createRegistry } from '../src/nodes';
+import { browserGpu, createRegistry } from '../src/nodes';
 
 interface BenchResult {
   state: string;
@@ -42,6 +42,7 @@ async function weftBench(pipelineText: string, media: string | Record<string, st
     host: {
       openInput: (name) => Promise.resolve((blobs.get(name) ?? blobs.get('*') ?? new Blob([])).stream()),
       openOutput: () => Promise.resolve(sink),
+      gpu: browserGpu,
       openAsset: async (path) => {
         if (path !== BUNDLED_FONT_ASSETS.regular) throw new Error(`the bench serves no asset '${path}'`);
         return (await fetch(fontUrl)).blob();

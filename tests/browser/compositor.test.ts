@@ -434,6 +434,16 @@ describe.each([
   });
 });
 
+describe('video::compositor gpu_mode', () => {
+  it("fails at start, saying why, when 'gpu' is asked for and the host has no GPU; 'auto' uses the CPU", async () => {
+    await expect(composite({ gpu_mode: 'gpu' }, { in: one(() => flat(RED)) })).rejects.toThrow(
+      /gpu_mode is 'gpu' but this host offers no GPU/,
+    );
+    const [p] = await composite({ gpu_mode: 'auto' }, { in: one(() => flat(RED)) });
+    near(at(p, 32, 24), RED);
+  });
+});
+
 describe('video::compositor in a live session', () => {
   const settle = async () => {
     for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0));

@@ -18,6 +18,7 @@ import { PixelConverter } from '../../media/pixel-formats';
 import { PIXEL_FORMATS } from '../pixel-convert';
 import { CanvasBackend } from './canvas-backend';
 import { PlanarBackend, planarMatrixFor } from './planar-backend';
+import { WebGpuBackend } from './webgpu-backend';
 import type { Size } from './layout';
 import { planScene } from './layout';
 import type { LoadedFont } from './overlays';
@@ -84,7 +85,7 @@ export const compositor = defineNode({
     ]);
   },
   async create(ctx) {
-    const scene = new Scene(ctx);
+    const scene = new Scene(ctx, await gpuBackend(ctx));
     await scene.loadOverlays(ctx.params, AbortSignal.timeout(OVERLAY_LOAD_TIMEOUT_MS), true);
     return {
       run: (io) => (ctx.mode === 'oneshot' ? scene.runOneshot(io) : scene.runLive(io)),
@@ -93,6 +94,21 @@ export const compositor = defineNode({
     };
   },
 });
+
+/**
+ * The WebGPU backend when `gpu_mode` allows it and the session has a GPU (a hardware adapter:
+ * software ones are slower than the CPU backends); `gpu` without one fails, saying why.
+ */
+async function gpuBackend(ctx: NodeContext<CompositorParams>): Promise<WebGpuBackend | undefined> {
+  const mode = ctx.params.gpu_mode ?? 'auto';
+  if (mode === 'cpu') return undefined;
+  const gpu = await ctx.gpu();
+  if (!gpu.device) {
+    if (mode === 'gpu') throw ctx.error(`gpu_mode is 'gpu' but ${gpu.reason}; use 'auto' or 'cpu'`, { phase: 'start' });
+    return undefined;
+  }
+  return new WebGpuBackend(gpu.device, ctx.params.width, ctx.params.height);
+}
 
 /** How long image and font loads may take before the node gives up on them. */
 const OVERLAY_LOAD_TIMEOUT_MS = 30_000;
@@ -117,14 +133,14 @@ class Scene {
   #generation = 0;
   #sequence = 0;
 
-  constructor(private readonly ctx: NodeContext<CompositorParams>) {
+  readonly #gpu: WebGpuBackend | undefined;
+
+  constructor(
+    private readonly ctx: NodeContext<CompositorParams>,
+    gpu: WebGpuBackend | undefined,
+  ) {
     this.params = ctx.params;
-    if (ctx.params.gpu_mode === 'gpu') {
-      throw ctx.error(
-        "gpu_mode 'gpu' needs the WebGPU backend, which this build does not have yet; use 'auto' or 'cpu'",
-        { phase: 'start' },
-      );
-    }
+    this.#gpu = gpu;
     this.#backend = new CanvasBackend(ctx.params.width, ctx.params.height);
     this.#planar = new PlanarBackend(ctx.params.width, ctx.params.height);
   }
@@ -189,10 +205,21 @@ class Scene {
     const sources = { frames, images: this.#images, fonts: this.#fonts };
     const init = { timestamp, duration };
     const target = targetOf(this.params);
-    // YUV inputs composite in YUV (no conversion either way) unless RGBA output is asked for.
-    const matrix = target === 'RGBA' ? undefined : planarMatrixFor(plan, frames);
+    // On the GPU when there is one; else YUV inputs composite in YUV (no conversion either way)
+    // unless RGBA output is asked for, and others on the canvas.
+    const matrix = this.#gpu || target === 'RGBA' ? undefined : planarMatrixFor(plan, frames);
     let frame: VideoFrame;
-    if (matrix) {
+    if (this.#gpu) {
+      const drawn = await this.#gpu.render(plan, sources, init);
+      frame = drawn;
+      if (target) {
+        try {
+          frame = await this.#converter.convert(drawn, target);
+        } finally {
+          drawn.close();
+        }
+      }
+    } else if (matrix) {
       frame = await this.#planar.render(plan, sources, matrix, target === 'NV12' ? 'NV12' : 'I420', init);
     } else {
       const drawn = this.#backend.render(plan, sources, init);
@@ -308,6 +335,7 @@ class Scene {
     this.#images = [];
     this.#backend.close();
     this.#planar.close();
+    this.#gpu?.close();
     this.#converter.close();
   }
 }
