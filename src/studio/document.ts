@@ -39,23 +39,36 @@ export function createDocument(engine: Remote<EngineApi>) {
 
   // YAML → graph (debounced).
   let yamlTimer: ReturnType<typeof setTimeout> | undefined;
+  let pendingText: string | undefined;
   onCleanup(() => clearTimeout(yamlTimer));
+  const applyYaml = async (text: string) => {
+    const r = await engine.validate(text);
+    const syntax = r.issues.filter((i) => i.code === 'syntax' || i.code === 'schema');
+    setYamlIssues(syntax);
+    if (syntax.length > 0) return;
+    try {
+      history.commit(fromYaml(text, model()), 'yaml');
+    } catch (e) {
+      setYamlIssues([{ code: 'syntax', severity: 'error', message: e instanceof Error ? e.message : String(e) }]);
+    }
+  };
   const typeYaml = (text: string) => {
     yamlEditing = true;
     setYamlText(text);
     clearTimeout(yamlTimer);
+    pendingText = text;
     yamlTimer = setTimeout(() => {
-      void engine.validate(text).then((r) => {
-        const syntax = r.issues.filter((i) => i.code === 'syntax' || i.code === 'schema');
-        setYamlIssues(syntax);
-        if (syntax.length > 0) return;
-        try {
-          history.commit(fromYaml(text, model()), 'yaml');
-        } catch (e) {
-          setYamlIssues([{ code: 'syntax', severity: 'error', message: e instanceof Error ? e.message : String(e) }]);
-        }
-      });
+      pendingText = undefined;
+      void applyYaml(text);
     }, YAML_DEBOUNCE_MS);
+  };
+  /** Applies YAML typed but not applied yet (the debounce still waiting), so a run gets what the user sees. */
+  const settle = async () => {
+    if (pendingText === undefined) return;
+    const text = pendingText;
+    pendingText = undefined;
+    clearTimeout(yamlTimer);
+    await applyYaml(text);
   };
 
   return {
@@ -69,6 +82,7 @@ export function createDocument(engine: Remote<EngineApi>) {
     errorCount,
     /** The user typed in the YAML view. */
     typeYaml,
+    settle,
     /** Whether the YAML view has the focus (the graph then does not overwrite what is typed). */
     setYamlEditing: (editing: boolean) => {
       yamlEditing = editing;

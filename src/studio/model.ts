@@ -86,7 +86,9 @@ export function autoLayout(model: GraphModel): GraphModel {
 
 /**
  * Reads pipeline text into a model, laid out automatically. Throws the engine's `PipelineError`
- * when the text is not a pipeline. `previous` keeps positions of nodes that still exist.
+ * when the text is not a pipeline. `previous` keeps the positions of nodes that still exist (same
+ * id and kind) when the text is an edit of it; a text that is mostly new nodes is a new graph, laid
+ * out afresh, so old positions and new ones do not land on each other.
  */
 export function fromYaml(text: string, previous?: GraphModel): GraphModel {
   const { pipeline } = parsePipeline(text);
@@ -110,7 +112,15 @@ export function fromYaml(text: string, previous?: GraphModel): GraphModel {
   const laid = autoLayout(model);
   if (!previous) return laid;
   const at = new Map(previous.nodes.map((n) => [n.id, n]));
-  return { ...laid, nodes: laid.nodes.map((n) => ({ ...n, x: at.get(n.id)?.x ?? n.x, y: at.get(n.id)?.y ?? n.y })) };
+  const same = (n: EditorNode) => at.get(n.id)?.kind === n.kind;
+  if (laid.nodes.filter(same).length * 2 < laid.nodes.length) return laid;
+  return {
+    ...laid,
+    nodes: laid.nodes.map((n) => {
+      const old = same(n) ? at.get(n.id) : undefined;
+      return old ? { ...n, x: old.x, y: old.y } : n;
+    }),
+  };
 }
 
 /** Encodes pipeline text for a URL fragment. */

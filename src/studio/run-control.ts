@@ -95,6 +95,7 @@ export function createRunControl(
 
   const runInTab = async () => {
     if (running()) return;
+    await doc.settle();
     const missing = (doc.validation()?.io.inputs ?? []).filter((i) => i.required && !inputFiles()[i.name]);
     if (missing.length > 0)
       return say(`Choose a file for input ${missing.map((i) => `'${i.name}'`).join(', ')} first.`, 'error');
@@ -202,6 +203,7 @@ export function createRunControl(
     runInTab,
     /** A oneshot pipeline becomes a server job; a dynamic one a live session the editor attaches to. */
     runOnServer: async () => {
+      await doc.settle();
       if (doc.model().mode === 'dynamic') return startRemote();
       try {
         await runOnServer(doc.yaml(), inputFiles(), (job) => setServerJob(job));

@@ -13,12 +13,15 @@ import { startRedis } from '../support/redis';
 import type { JobView } from './support';
 import { submit, testServer, until, waitFinal } from './support';
 
-/** Colour bars encoded to WebM: no input, a few seconds of work, length set per job. */
-const bars = (frames: number, size = '640, height: 360') =>
+/**
+ * Colour bars encoded to WebM: no input, length set per job. `paced` releases the frames in real
+ * time (frames / 30 s, little CPU), so a kill lands mid-job however fast the machine encodes.
+ */
+const bars = (frames: number, size = '640, height: 360', paced = false) =>
   `mode: oneshot
 nodes:
   bars: { kind: video::colorbars, params: { width: ${size}, fps: 30, frame_count: ${frames} } }
-  enc: { kind: video::encoder, params: { codec: vp8, bitrate_kbps: 1000 }, needs: bars }
+${paced ? '  pace: { kind: core::pacer, needs: bars }\n' : ''}  enc: { kind: video::encoder, params: { codec: vp8, bitrate_kbps: 1000 }, needs: ${paced ? 'pace' : 'bars'} }
   mux: { kind: containers::muxer, params: { format: webm }, needs: { video: enc } }
   output: { kind: streamkit::http_output, needs: mux }
 `;
@@ -30,9 +33,9 @@ describe('resilience', () => {
     const server = await testServer();
     try {
       // The kill lands once the page is really encoding (progress seen), not after a guessed sleep.
-      // The job is short: a retry redoes it from the start, and it used to be 30 s of 720p (about
-      // 25 s of CPU on a quiet machine), which a loaded 2-core machine could not redo in 90 s.
-      const { body } = await submit(server.url, { text: bars(240) });
+      // The job is paced (4 s of real time, little CPU): a retry redoes it from the start, and
+      // unpaced it either ends before the kill on a fast machine or takes long on a loaded one.
+      const { body } = await submit(server.url, { text: bars(120, undefined, true) });
       const id = body.id ?? '';
       const encoding = async () => {
         const job = (await getJob(server.url, id)) as JobView & { progress?: { media_time_us?: number } };
@@ -159,7 +162,9 @@ describe('scale-out on Redis', () => {
       const b = startWorker();
       await until(() => a.ready() && b.ready(), 60_000, 'two workers');
       const ids: string[] = [];
-      for (let i = 0; i < 10; i++) ids.push((await submit(server.url, { text: bars(120) })).body.id ?? '');
+      // Paced jobs (2 s each): worker A is still on one when it is killed.
+      for (let i = 0; i < 10; i++)
+        ids.push((await submit(server.url, { text: bars(60, undefined, true) })).body.id ?? '');
       // Kill worker A as soon as it runs a job.
       const pidA = a.child.pid ?? -1;
       let victim = '';

@@ -227,7 +227,22 @@ describe('studio', () => {
       'mode: dynamic\nnodes:\n  bg: { kind: video::colorbars, params: { width: 320, height: 180, fps: 10, pixel_format: i420 } }\n  cam: { kind: video::colorbars, params: { width: 160, height: 120, fps: 10, pixel_format: i420, animate: true } }\n  comp: { kind: video::compositor, params: { width: 640, height: 360, fps: 10 }, needs: [bg, cam] }\n  sink: { kind: core::sink, needs: comp }\n',
     );
     await expect.poll(nodeCount).toBe(4);
+    await page.waitForSelector('.node[data-node="comp"]'); // this graph, not a previous one of four nodes
+    // Laid out and fitted, so no node lies over the one clicked.
+    await page.click('button:has-text("Layout")');
+    await page.click('button:has-text("Fit")');
     await page.click('button:has-text("Run in tab")');
+    try {
+      await sceneEdits();
+    } finally {
+      // A failure must not leave the run going for the tests after this one.
+      if (await page.locator('.runbar button:has-text("Stop")').count())
+        await page.click('.runbar button:has-text("Stop")');
+      await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
+    }
+  });
+
+  async function sceneEdits(): Promise<void> {
     await page.waitForSelector('.node[data-node="comp"].state-running');
     await page.click('.node[data-node="comp"] .head');
     await page.waitForSelector('.scene [data-item="layer:in_1"]');
@@ -264,9 +279,7 @@ describe('studio', () => {
     await expect.poll(() => page.locator('.node[data-node="comp"].state-running').count()).toBe(1);
     await page.waitForTimeout(500); // a frame with the text in the preview behind the boxes
     await page.locator('.scene').screenshot({ path: `${ARTIFACTS}/studio-scene-editor.png` });
-    await page.click('.runbar button:has-text("Stop")');
-    await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
-  });
+  }
 
   it('Run on server for a dynamic pipeline attaches the editor to a live session there', async () => {
     await page.fill(
@@ -274,6 +287,7 @@ describe('studio', () => {
       'mode: dynamic\nnodes:\n  tone: { kind: audio::sine }\n  pace: { kind: audio::pacer, needs: tone }\n  vol: { kind: audio::gain, params: { gain: 0.5 }, needs: pace }\n  sink: { kind: core::sink, needs: vol }\n',
     );
     await expect.poll(nodeCount).toBe(4);
+    await page.waitForSelector('.node[data-node="vol"]');
     await page.click('button:has-text("Run on server")');
     await page.waitForSelector('.server-session');
     const id = (await page.getAttribute('.server-session', 'data-session')) ?? '';

@@ -63,3 +63,18 @@ describe('studio graph model', () => {
     expect(await decodeShare(code)).toBe(TEXT);
   });
 });
+
+describe('fromYaml with a previous graph', () => {
+  const first = 'mode: oneshot\nnodes:\n  a: { kind: audio::sine }\n  b: { kind: core::sink, needs: a }\n';
+  it('keeps the positions of an edited graph, and lays a replaced one out afresh', () => {
+    const before = fromYaml(first);
+    const moved = { ...before, nodes: before.nodes.map((n) => (n.id === 'b' ? { ...n, x: 999, y: 777 } : n)) };
+    const edited = fromYaml(first.replace('needs: a', 'needs: a, params: {}'), moved);
+    expect(edited.nodes.find((n) => n.id === 'b')).toMatchObject({ x: 999, y: 777 });
+    const replaced = fromYaml(
+      'mode: oneshot\nnodes:\n  t: { kind: audio::sine }\n  g: { kind: audio::gain, needs: t }\n  p: { kind: core::passthrough, needs: g }\n  b: { kind: core::sink, needs: p }\n',
+      moved,
+    );
+    expect(replaced.nodes.find((n) => n.id === 'b')).not.toMatchObject({ x: 999, y: 777 });
+  });
+});
