@@ -4,7 +4,7 @@
  * the download with ffprobe, and covers undo/redo, copy/paste, share links, Run on server and the
  * Convert view. Screenshots go to artifacts/ (not committed).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,11 +61,11 @@ async function download(p: Page, selector: string, name: string): Promise<string
 }
 
 /** Puts `yaml` in the editor, runs it in the tab and probes the output this run wrote. */
-async function record(yaml: string, source: string, name: string) {
+async function record(yaml: string, source: string, name: string, nodes = 4) {
   await page.fill('textarea[aria-label="Pipeline YAML"]', yaml);
   // The graph shows this YAML (not the last one) once its source node is drawn.
   await page.waitForSelector(`.node[data-node="${source}"]`);
-  await expect.poll(nodeCount).toBe(4);
+  await expect.poll(nodeCount).toBe(nodes);
   await expect.poll(() => page.locator('.yaml .status').textContent()).toContain('valid');
   // Wait for this run's output link, not the previous run's.
   const previous = await page.evaluate(() => document.querySelector('.runbar > a.output')?.getAttribute('href'));
@@ -345,6 +345,17 @@ describe('studio', () => {
     const video = screen.streams.find((s) => s.codec_type === 'video');
     expect(video?.codec_name).toBe('vp8');
     expect(Number(video?.nb_read_frames)).toBe(5);
+  });
+
+  it('records the screen + camera picture-in-picture sample in the tab (1 s of it)', async () => {
+    const sample = readFileSync('samples/oneshot/camera-screen-pip-webm.yaml', 'utf8').replaceAll(
+      'frame_count: 300',
+      'frame_count: 30',
+    );
+    const info = await record(sample, 'camera', 'camera-screen-pip.webm', 6);
+    const video = info.streams.find((s) => s.codec_type === 'video');
+    expect([video?.codec_name, video?.width, video?.height]).toEqual(['vp8', 1280, 720]);
+    expect(Number(video?.nb_read_frames)).toBeGreaterThanOrEqual(25);
   });
 
   it('logged no console errors or warnings', () => {
