@@ -12,6 +12,26 @@ const WEBGPU_TEST_ARGS = [
 ];
 import { mediaCommands } from './tests/support/media-commands';
 
+/** A project of tests that run in headless Chromium started with `args`. */
+function browserProject(name: string, include: string[], args: string[]) {
+  return {
+    plugins: [solid()],
+    test: {
+      name,
+      include,
+      testTimeout: 60_000,
+      browser: {
+        enabled: true,
+        headless: true,
+        screenshotFailures: false,
+        commands: mediaCommands,
+        provider: playwright({ launchOptions: { executablePath: chromiumPath(), args } }),
+        instances: [{ browser: 'chromium' as const }],
+      },
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     reporters: ['default', './tests/support/summary-reporter.ts'],
@@ -35,44 +55,10 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      {
-        plugins: [solid()],
-        test: {
-          name: 'browser',
-          include: ['tests/browser/**/*.test.ts', 'tests/browser/**/*.test.tsx'],
-          testTimeout: 60_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            commands: mediaCommands,
-            provider: playwright({
-              launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
-            }),
-            instances: [{ browser: 'chromium' }],
-          },
-        },
-      },
-      {
-        // WebGPU tests, in a Chromium of their own: WebGPU on Vulkan (SwiftShader where there is no
-        // GPU), flags that would slow the canvas and codec paths of the other browser tests.
-        plugins: [solid()],
-        test: {
-          name: 'browser-gpu',
-          include: ['tests/browser-gpu/**/*.test.ts'],
-          testTimeout: 60_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            screenshotFailures: false,
-            commands: mediaCommands,
-            provider: playwright({
-              launchOptions: { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, ...WEBGPU_TEST_ARGS] },
-            }),
-            instances: [{ browser: 'chromium' }],
-          },
-        },
-      },
+      browserProject('browser', ['tests/browser/**/*.test.ts', 'tests/browser/**/*.test.tsx'], CHROMIUM_ARGS),
+      // WebGPU tests, in a Chromium of their own: WebGPU on Vulkan (SwiftShader where there is no
+      // GPU), flags that would slow the canvas and codec paths of the other browser tests.
+      browserProject('browser-gpu', ['tests/browser-gpu/**/*.test.ts'], [...CHROMIUM_ARGS, ...WEBGPU_TEST_ARGS]),
     ],
   },
 });

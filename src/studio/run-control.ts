@@ -17,6 +17,7 @@ import type { NodeSeries } from './Panels';
 import type { RemoteEvent } from './remote-session';
 import { RemoteSession } from './remote-session';
 import { seriesTracker } from './series';
+import type { ServerJobView } from './server-run';
 import { runOnServer } from './server-run';
 
 /** Shows a message to the user. */
@@ -28,15 +29,6 @@ export interface TabOutput {
   url: string;
   file: string;
   bytes: number;
-}
-
-/** A server job as the run bar shows it. */
-export interface ServerJobView {
-  id: string;
-  state: string;
-  fraction: number | null;
-  outputs: { name: string; url: string }[];
-  error?: string;
 }
 
 /** Run state and actions. `focused` is the node whose preview and level are shown. Call inside a component. */

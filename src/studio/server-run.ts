@@ -7,6 +7,7 @@ import { hc } from 'hono/client';
 import type { publicJob } from '../../server/jobs/record';
 import type { JobRoutes } from '../../server/jobs/routes';
 
+/** A server job as the run bar shows it. */
 export interface ServerJobView {
   id: string;
   state: string;

@@ -129,6 +129,46 @@ function isPlanar420(format: VideoPixelFormat | null): format is 'I420' | 'I420A
   return format === 'I420' || format === 'I420A' || format === 'NV12';
 }
 
+/** The tightly packed plane layout of a 4:2:0 frame (I420, I420A with its alpha plane last, NV12). */
+export function planeLayout420(format: 'I420' | 'I420A' | 'NV12', width: number, height: number): PlaneLayout[] {
+  const cw = Math.ceil(width / 2);
+  const luma = width * height;
+  const chroma = cw * Math.ceil(height / 2);
+  if (format === 'NV12') {
+    return [
+      { offset: 0, stride: width },
+      { offset: luma, stride: cw * 2 },
+    ];
+  }
+  return [
+    { offset: 0, stride: width },
+    { offset: luma, stride: cw },
+    { offset: luma + chroma, stride: cw },
+    ...(format === 'I420A' ? [{ offset: luma + 2 * chroma, stride: width }] : []),
+  ];
+}
+
+/** A converted frame that takes over `bytes`, with the source's size on screen and stamps. */
+function yuvFrame(
+  bytes: Uint8Array<ArrayBuffer>,
+  format: 'I420' | 'NV12',
+  width: number,
+  height: number,
+  source: VideoFrame,
+  colorSpace: VideoColorSpaceInit,
+): VideoFrame {
+  return bufferFrame(bytes, {
+    format,
+    codedWidth: width,
+    codedHeight: height,
+    displayWidth: source.displayWidth,
+    displayHeight: source.displayHeight,
+    colorSpace,
+    transfer: [bytes.buffer],
+    ...frameInit(source),
+  });
+}
+
 /** Stamps copied to every converted frame. */
 function frameInit(src: VideoFrame): { timestamp: number; duration?: number } {
   return { timestamp: src.timestamp, ...(src.duration !== null ? { duration: src.duration } : {}) };
@@ -221,19 +261,8 @@ export class PixelConverter {
     if (isPlanar420(frame.format)) {
       out = new Uint8Array(luma + 2 * cw * ch);
       const nv12 = frame.format === 'NV12';
-      const layout: PlaneLayout[] = nv12
-        ? [
-            { offset: 0, stride: width },
-            { offset: luma, stride: cw * 2 },
-          ]
-        : [
-            { offset: 0, stride: width },
-            { offset: luma, stride: cw },
-            { offset: luma + cw * ch, stride: cw },
-          ];
       const planes = new Uint8Array(luma + 2 * cw * ch + (frame.format === 'I420A' ? luma : 0));
-      if (frame.format === 'I420A') layout.push({ offset: luma + 2 * cw * ch, stride: width });
-      await frame.copyTo(planes, { layout });
+      await frame.copyTo(planes, { layout: planeLayout420(frame.format, width, height) });
       relayout420(planes, nv12 ? 'NV12' : 'I420', format, width, height, out);
       colorSpace = frame.colorSpace.toJSON();
     } else {
@@ -264,16 +293,7 @@ export class PixelConverter {
       }
       colorSpace = yuvColorSpace(this.defaultMatrix);
     }
-    return bufferFrame(out, {
-      format,
-      codedWidth: width,
-      codedHeight: height,
-      displayWidth: frame.displayWidth,
-      displayHeight: frame.displayHeight,
-      colorSpace,
-      transfer: [out.buffer],
-      ...frameInit(frame),
-    });
+    return yuvFrame(out, format, width, height, frame, colorSpace);
   }
 
   close(): void {
@@ -326,19 +346,7 @@ export class PixelConverter {
     if (moveOnly) {
       // Luma is copied as it is; the chroma planes go up as 8-bit textures and come back re-laid.
       const planes = new Uint8Array(lumaSize + 2 * chromaSize + (frame.format === 'I420A' ? lumaSize : 0));
-      const layout: PlaneLayout[] =
-        frame.format === 'NV12'
-          ? [
-              { offset: 0, stride: width },
-              { offset: lumaSize, stride: cw * 2 },
-            ]
-          : [
-              { offset: 0, stride: width },
-              { offset: lumaSize, stride: cw },
-              { offset: lumaSize + chromaSize, stride: cw },
-            ];
-      if (frame.format === 'I420A') layout.push({ offset: lumaSize + 2 * chromaSize, stride: width });
-      await frame.copyTo(planes, { layout });
+      await frame.copyTo(planes, { layout: planeLayout420(frame.format, width, height) });
       out.set(planes.subarray(0, lumaSize));
       gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
       gl.activeTexture(gl.TEXTURE0);
@@ -440,16 +448,14 @@ export class PixelConverter {
     }
     const error = gl.getError();
     if (error !== gl.NO_ERROR) throw new Error(`WebGL error ${error} while converting to ${format}`);
-    return bufferFrame(out, {
+    return yuvFrame(
+      out,
       format,
-      codedWidth: width,
-      codedHeight: height,
-      displayWidth: frame.displayWidth,
-      displayHeight: frame.displayHeight,
-      colorSpace: moveOnly ? frame.colorSpace.toJSON() : yuvColorSpace(matrix, fullRange),
-      transfer: [out.buffer],
-      ...frameInit(frame),
-    });
+      width,
+      height,
+      frame,
+      moveOnly ? frame.colorSpace.toJSON() : yuvColorSpace(matrix, fullRange),
+    );
   }
 
   /** Makes the render target `width`×`height` of `internal` format (reallocated only when that changes). */

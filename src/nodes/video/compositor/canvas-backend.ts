@@ -40,6 +40,28 @@ export function textLines(g: OffscreenCanvasRenderingContext2D, text: string, wi
   return lines;
 }
 
+/**
+ * Draws a text overlay's lines with its colour and font, from (`left`, `top`), wrapped at `width`
+ * when it asks; the caller has placed, clipped and faded the context. Every backend draws text so.
+ */
+export function drawText(
+  g: OffscreenCanvasRenderingContext2D,
+  o: TextDraw['overlay'],
+  font: LoadedFont,
+  left: number,
+  top: number,
+  width: number,
+): void {
+  const [r = 255, gr = 255, b = 255, a = 255] = o.color;
+  g.fillStyle = `rgba(${r}, ${gr}, ${b}, ${a / 255})`;
+  g.font = `${font.weight} ${o.font_size}px "${font.family}"`;
+  g.textBaseline = 'top';
+  g.textAlign = 'left';
+  textLines(g, o.text, width, o.word_wrap).forEach((line, i) =>
+    g.fillText(line, left, top + i * o.font_size * LINE_HEIGHT),
+  );
+}
+
 /** Draws scene plans onto one canvas and hands out frames of it. */
 export class CanvasBackend {
   readonly name = 'cpu';
@@ -98,17 +120,10 @@ export class CanvasBackend {
   #text(draw: TextDraw, font: LoadedFont | undefined, left: number, top: number): void {
     if (!font) return;
     const g = this.#g;
-    const o = draw.overlay;
     g.beginPath();
     g.rect(left, top, draw.dst.width, draw.dst.height);
     g.clip();
-    const [r = 255, gr = 255, b = 255, a = 255] = o.color;
-    g.fillStyle = `rgba(${r}, ${gr}, ${b}, ${a / 255})`;
-    g.font = `${font.weight} ${o.font_size}px "${font.family}"`;
-    g.textBaseline = 'top';
-    g.textAlign = 'left';
-    const lines = textLines(g, o.text, draw.dst.width, o.word_wrap);
-    lines.forEach((line, i) => g.fillText(line, left, top + i * o.font_size * LINE_HEIGHT));
+    drawText(g, draw.overlay, font, left, top, draw.dst.width);
   }
 
   close(): void {

@@ -209,35 +209,26 @@ class Scene {
     // unless RGBA output is asked for, and others on the canvas.
     const matrix = this.#gpu || target === 'RGBA' ? undefined : planarMatrixFor(plan, frames);
     let frame: VideoFrame;
-    if (this.#gpu) {
-      const drawn = await this.#gpu.render(plan, sources, init);
-      frame = drawn;
-      if (target) {
-        try {
-          frame = await this.#converter.convert(drawn, target);
-        } finally {
-          drawn.close();
-        }
-      }
-    } else if (matrix) {
+    if (this.#gpu) frame = await this.#convert(await this.#gpu.render(plan, sources, init), target);
+    else if (matrix) {
       frame = await this.#planar.render(plan, sources, matrix, target === 'NV12' ? 'NV12' : 'I420', init);
-    } else {
-      const drawn = this.#backend.render(plan, sources, init);
-      frame = drawn;
-      if (target) {
-        try {
-          frame = await this.#converter.convert(drawn, target);
-        } finally {
-          drawn.close();
-        }
-      }
-    }
+    } else frame = await this.#convert(this.#backend.render(plan, sources, init), target);
     const sequence = this.#sequence++;
     await io.output('out').send({
       kind: 'raw_video',
       frame,
       meta: { timestamp: micros(timestamp), duration: micros(duration), sequence },
     });
+  }
+
+  /** `drawn` in the output format (it is closed when converted), or itself when none is asked. */
+  async #convert(drawn: VideoFrame, target: TargetFormat | undefined): Promise<VideoFrame> {
+    if (!target) return drawn;
+    try {
+      return await this.#converter.convert(drawn, target);
+    } finally {
+      drawn.close();
+    }
   }
 
   #lane(pin: string): Lane {

@@ -10,7 +10,8 @@
  */
 import type { CanvasRect, Draw, LayerDraw } from './layout';
 import type { SceneSources } from './canvas-backend';
-import { textLines } from './canvas-backend';
+import { drawText } from './canvas-backend';
+import { planeLayout420 } from '../../media/pixel-formats';
 import type { LoadedFont } from './overlays';
 
 /** The YUV matrices this backend composites in (the output carries the inputs' own). */
@@ -53,8 +54,6 @@ interface OverlayRaster {
 /** Fixed-point fraction bits of the resampler's weights. */
 const FRACTION_BITS = 8;
 const ONE = 1 << FRACTION_BITS;
-/** Line height as a multiple of the font size (the Canvas2D backend's). */
-const LINE_HEIGHT = 1.2;
 
 /** Luma and chroma coefficients (limited range, 8 bit) for RGB 0–255. */
 function coefficients(matrix: Matrix): { kr: number; kg: number; kb: number } {
@@ -98,18 +97,7 @@ async function planesOf(frame: VideoFrame): Promise<SourcePlanes> {
   const luma = width * height;
   const bytes = new Uint8Array(luma + 2 * cw * ch);
   const nv12 = frame.format === 'NV12';
-  await frame.copyTo(bytes, {
-    layout: nv12
-      ? [
-          { offset: 0, stride: width },
-          { offset: luma, stride: cw * 2 },
-        ]
-      : [
-          { offset: 0, stride: width },
-          { offset: luma, stride: cw },
-          { offset: luma + cw * ch, stride: cw },
-        ],
-  });
+  await frame.copyTo(bytes, { layout: planeLayout420(nv12 ? 'NV12' : 'I420', width, height) });
   const y: Plane = { data: bytes, offset: 0, stride: width, step: 1, width, height };
   const u: Plane = nv12
     ? { data: bytes, offset: luma, stride: cw * 2, step: 2, width: cw, height: ch }
@@ -494,18 +482,10 @@ function rasterize(
   const top = -d.dst.height / 2;
   if (d.type === 'image' && image) g.drawImage(image, left, top, d.dst.width, d.dst.height);
   else if (d.type === 'text' && font) {
-    const o = d.overlay;
     g.beginPath();
     g.rect(left, top, d.dst.width, d.dst.height);
     g.clip();
-    const [r = 255, gr = 255, b = 255, a = 255] = o.color;
-    g.fillStyle = `rgba(${r}, ${gr}, ${b}, ${a / 255})`;
-    g.font = `${font.weight} ${o.font_size}px "${font.family}"`;
-    g.textBaseline = 'top';
-    g.textAlign = 'left';
-    textLines(g, o.text, d.dst.width, o.word_wrap).forEach((line, i) =>
-      g.fillText(line, left, top + i * o.font_size * LINE_HEIGHT),
-    );
+    drawText(g, d.overlay, font, left, top, d.dst.width);
   }
   const rgba = g.getImageData(0, 0, box.width, box.height).data;
   const { kr, kg, kb } = coefficients(matrix);

@@ -9,7 +9,7 @@
  */
 import type { Draw, TextDraw } from './layout';
 import type { SceneSources } from './canvas-backend';
-import { textLines } from './canvas-backend';
+import { drawText } from './canvas-backend';
 import type { LoadedFont } from './overlays';
 
 /** WebGPU usage flags (the spec's values; TypeScript's DOM library lacks the constants). */
@@ -20,8 +20,6 @@ const BUFFER_USAGE = { COPY_DST: 0x08, UNIFORM: 0x40 } as const;
 const UNIFORM_STRIDE = 256;
 /** Draws one frame may hold (layers and overlays together). */
 const MAX_DRAWS = 160;
-/** Line height as a multiple of the font size (the Canvas2D backend's). */
-const LINE_HEIGHT = 1.2;
 
 const SHADER = /* wgsl */ `
 struct Draw {
@@ -307,12 +305,6 @@ function rasterizeText(d: TextDraw, font: LoadedFont, width: number, height: num
   const canvas = new OffscreenCanvas(width, height);
   const g = canvas.getContext('2d');
   if (!g) throw new Error('this browser gives no 2D canvas context for text');
-  const o = d.overlay;
-  const [r = 255, gr = 255, b = 255, a = 255] = o.color;
-  g.fillStyle = `rgba(${r}, ${gr}, ${b}, ${a / 255})`;
-  g.font = `${font.weight} ${o.font_size}px "${font.family}"`;
-  g.textBaseline = 'top';
-  g.textAlign = 'left';
-  textLines(g, o.text, width, o.word_wrap).forEach((line, i) => g.fillText(line, 0, i * o.font_size * LINE_HEIGHT));
+  drawText(g, d.overlay, font, 0, 0, width);
   return canvas.transferToImageBitmap();
 }
