@@ -255,7 +255,9 @@ export function App(props: { engine: Remote<EngineApi> }) {
                   .edges.filter((e) => e.to === id)
                   .map((e) => e.toPin)}
                 frame={run.frame()}
+                running={run.running()}
                 onChange={(param, value) => setParam(id, param, value)}
+                onStill={() => void run.still(id)}
               />
             )}
           </Show>

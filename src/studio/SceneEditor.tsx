@@ -29,9 +29,13 @@ export function SceneEditor(props: {
   node: EditorNode;
   /** Input pins connected to the node in the graph. */
   pins: string[];
-  /** The node's live output (while a run previews it). */
+  /** The node's live output (while a run previews it), or the last one (a still). */
   frame: ImageBitmap | undefined;
+  /** Whether a run is going (the still button is then of no use). */
+  running: boolean;
   onChange: (param: string, value: unknown) => void;
+  /** Takes a still of the output (runs the pipeline until the node's first frame). */
+  onStill: () => void;
 }) {
   const [selected, setSelected] = createSignal<string>();
   const scene = createMemo(() => parseScene(props.node.params));
@@ -157,6 +161,13 @@ export function SceneEditor(props: {
             </div>
             <div class="scene-tools">
               <button onClick={() => apply(addText(props.node.params, items()))}>Add text</button>
+              <button
+                disabled={props.running}
+                title="Run the pipeline until this node's first frame and show it behind the boxes"
+                onClick={() => props.onStill()}
+              >
+                Still
+              </button>
               <span class="muted small">drag: move · corner: resize · wheel: zoom · Alt+drag: pan crop</span>
             </div>
             <Show when={current()}>

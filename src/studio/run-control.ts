@@ -85,7 +85,8 @@ export function createRunControl(
     setRunning(false);
   };
 
-  const runInTab = async () => {
+  /** Runs in the tab; with `stillOf`, only until that node's first preview frame (a still of its output). */
+  const runInTab = async (stillOf?: string) => {
     if (running()) return;
     await doc.settle();
     const missing = (doc.validation()?.io.inputs ?? []).filter((i) => i.required && !inputFiles()[i.name]);
@@ -100,11 +101,16 @@ export function createRunControl(
       setProgress(null);
     });
     const track = seriesTracker();
+    let stillTaken = false;
     const onEvent = (event: RunEvent) => {
       if (event.type === 'state') setNodeState(event.node, event.state, event.error);
       else if (event.type === 'preview') {
-        if (event.node === focused()) setFrame(event.frame);
+        if (event.node === focused() || event.node === stillOf) setFrame(event.frame);
         else event.frame.close();
+        if (event.node === stillOf && !stillTaken) {
+          stillTaken = true;
+          void engine.cancel();
+        }
       } else if (event.type === 'level') {
         if (event.node === focused()) setLevel(event.rms);
       } else if (event.type === 'stats') {
@@ -133,7 +139,7 @@ export function createRunControl(
         );
         setProgress(1);
         say(`Run finished: ${result.outputs.length} output${result.outputs.length === 1 ? '' : 's'}`);
-      } else if (result.state === 'canceled') say('Stopped.');
+      } else if (result.state === 'canceled') say(stillTaken ? `Still of ${stillOf ?? ''}` : 'Stopped.');
       else {
         say(
           `Run failed${result.errorNode ? ` at node ${result.errorNode}` : ''}: ${result.error ?? 'no reason given'}`,
@@ -192,7 +198,9 @@ export function createRunControl(
       setLevel(undefined);
     },
     chooseInput: (name: string, file: File) => setInputFiles((files) => ({ ...files, [name]: file })),
-    runInTab,
+    runInTab: () => runInTab(),
+    /** A still of `node`'s output: the pipeline runs in the tab until the node sends its first frame. */
+    still: (node: string) => runInTab(node),
     /** A oneshot pipeline becomes a server job; a dynamic one a live session the editor attaches to. */
     runOnServer: async () => {
       await doc.settle();

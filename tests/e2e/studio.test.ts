@@ -231,6 +231,20 @@ describe('studio', () => {
     // Laid out and fitted, so no node lies over the one clicked.
     await page.click('button:has-text("Layout")');
     await page.click('button:has-text("Fit")');
+    // Stopped, a still of the output stands behind the boxes.
+    await page.click('.node[data-node="comp"] .head');
+    await page.click('.scene button:has-text("Still")');
+    await expect.poll(() => page.locator('.toast').last().textContent()).toContain('Still of comp');
+    const lit = () =>
+      page.evaluate(() => {
+        const c = document.querySelector<HTMLCanvasElement>('.scene-canvas canvas');
+        const d = c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if ((d[i] ?? 0) + (d[i + 1] ?? 0) + (d[i + 2] ?? 0) > 200) n++;
+        return n;
+      });
+    await expect.poll(lit).toBeGreaterThan(1000);
+    await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
     await page.click('button:has-text("Run in tab")');
     try {
       await sceneEdits();
