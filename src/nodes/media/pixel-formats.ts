@@ -4,13 +4,14 @@
  * - to RGBA: `VideoFrame.copyTo({format: 'RGBA'})` (the browser's own YUV→RGB conversion);
  * - to I420 / NV12: WebGL2 fragment shaders. From RGB (the frame's RGBA bytes, uploaded as a
  *   texture) they apply the BT.709 / BT.601 matrix, four luma bytes per RGBA8 texel, and take each
- *   chroma sample from one bilinear fetch at the centre of its 2×2 block (the block's mean).
- *   Between I420 and NV12 they only move the chroma bytes (exact). For common sizes every plane is
- *   drawn into one target whose rows read back linearly as the frame's bytes: one `readPixels`.
+ *   chroma sample from one bilinear fetch at the centre of its 2×2 block (the block's mean). For
+ *   common sizes every plane is drawn into one target whose rows read back linearly as the
+ *   frame's bytes: one `readPixels`.
+ * - between I420 and NV12: exact byte moves on the CPU (`yuv-cpu.ts`).
  *
  * WebGL2 runs on the GPU where there is one. Where it is a software renderer (SwiftShader), the
- * shaders are slower than a loop on the CPU, so YUV output is made by `yuv-cpu.ts` instead (and
- * moves between I420 and NV12 always are): see `npm run bench:pixels`.
+ * shaders are slower than a loop on the CPU, so RGB → YUV is done by `yuv-cpu.ts` (WebAssembly
+ * SIMD) instead: see `npm run bench:pixels`.
  */
 import { relayout420, rgbToYuv420 } from './yuv-cpu';
 import { SimdYuv } from './yuv-simd';
@@ -53,14 +54,12 @@ void main() {
 /**
  * Chroma bytes of \`blocks\` (1, 2 or 4) consecutive 2×2 blocks per fragment: interleaved (U, V)
  * pairs for NV12, or one plane (U, or V with \`wantV\`) for I420. \`originY\` is the first target
- * row of the region drawn; \`halfTexels\` > 0 lays two I420 chroma rows side by side per target row. Sources: 0 = RGB texture, 2×2
- * blocks averaged; 1 = U and V planes as two R8 textures; 2 = interleaved UV as one RG8 texture.
+ * row of the region drawn; \`halfTexels\` > 0 lays two I420 chroma rows side by side per target row.
+ * The source is the RGB texture, each 2×2 block averaged.
  */
 const CHROMA = `#version 300 es
 precision highp float;
 uniform sampler2D planeA;
-uniform sampler2D planeB;
-uniform int source;
 uniform int blocks;
 uniform bool interleave;
 uniform bool wantV;
@@ -71,8 +70,6 @@ uniform int originY;
 uniform int halfTexels;
 out vec4 color;
 vec2 uvAt(ivec2 c) {
-  if (source == 1) return vec2(texelFetch(planeA, c, 0).r, texelFetch(planeB, c, 0).r);
-  if (source == 2) return texelFetch(planeA, c, 0).rg;
   // One bilinear sample at the block's centre is the mean of its four pixels (edges clamp).
   vec3 m = texture(planeA, (vec2(c * 2) + 1.0) / vec2(size)).rgb;
   return (vec2(dot(ku.rgb, m), dot(kv.rgb, m)) + vec2(ku.a, kv.a)) / 255.0;
@@ -96,13 +93,13 @@ void main() {
   }
 }`;
 
-/** Luma and chroma weights for a matrix; rows are (r, g, b, offset) in 0–255 units of RGB 0–1. */
-function matrixRows(matrix: ColorMatrix, fullRange: boolean): { y: number[]; u: number[]; v: number[] } {
+/** Limited-range luma and chroma weights for a matrix; rows are (r, g, b, offset) in 0–255 units of RGB 0–1. */
+function matrixRows(matrix: ColorMatrix): { y: number[]; u: number[]; v: number[] } {
   const [kr, kb] = matrix === 'bt709' ? [0.2126, 0.0722] : [0.299, 0.114];
   const kg = 1 - kr - kb;
-  const ys = fullRange ? 255 : 219;
-  const cs = fullRange ? 255 : 224;
-  const yo = fullRange ? 0 : 16;
+  const ys = 219;
+  const cs = 224;
+  const yo = 16;
   // U = (B − Y) / (2(1 − Kb)), V = (R − Y) / (2(1 − Kr)), scaled to the chroma excursion.
   const u = [-kr, -kg, 1 - kb].map((w) => (w / (2 * (1 - kb))) * cs);
   const v = [1 - kr, -kg, -kb].map((w) => (w / (2 * (1 - kr))) * cs);
@@ -114,14 +111,6 @@ export function yuvColorSpace(matrix: ColorMatrix, fullRange = false): VideoColo
   return matrix === 'bt709'
     ? { primaries: 'bt709', transfer: 'bt709', matrix: 'bt709', fullRange }
     : { primaries: 'smpte170m', transfer: 'smpte170m', matrix: 'smpte170m', fullRange };
-}
-
-/** The matrix a YUV frame already uses, when it is one of the two this module writes. */
-function matrixOf(frame: VideoFrame): ColorMatrix | undefined {
-  const m = frame.colorSpace.matrix;
-  if (m === 'bt709') return 'bt709';
-  if (m === 'bt470bg' || m === 'smpte170m') return 'bt601';
-  return undefined;
 }
 
 /** True for the formats whose bytes this module can move without a colour conversion. */
@@ -333,51 +322,24 @@ export class PixelConverter {
     const lumaSize = width * height;
     const chromaSize = cw * ch;
     const out = new Uint8Array(lumaSize + 2 * chromaSize);
-    const moveOnly = isPlanar420(frame.format);
-    const matrix = (moveOnly ? matrixOf(frame) : undefined) ?? this.defaultMatrix;
-    const fullRange = moveOnly ? frame.colorSpace.fullRange === true : false;
-    const [texA, texB] = this.#textures;
+    const matrix = this.defaultMatrix;
+    const [texA] = this.#textures;
     const chroma = this.#chroma;
-    if (!texA || !texB || !chroma) throw new Error('WebGL2 resources are missing');
+    if (!texA || !chroma) throw new Error('WebGL2 resources are missing');
     gl.useProgram(chroma.program);
     const u = (name: string): WebGLUniformLocation | null => chroma.uniforms.get(name) ?? null;
-    const rows = matrixRows(matrix, fullRange);
-
-    if (moveOnly) {
-      // Luma is copied as it is; the chroma planes go up as 8-bit textures and come back re-laid.
-      const planes = new Uint8Array(lumaSize + 2 * chromaSize + (frame.format === 'I420A' ? lumaSize : 0));
-      await frame.copyTo(planes, { layout: planeLayout420(frame.format, width, height) });
-      out.set(planes.subarray(0, lumaSize));
-      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-      gl.activeTexture(gl.TEXTURE0);
-      gl.bindTexture(gl.TEXTURE_2D, texA);
-      if (frame.format === 'NV12') {
-        const uv = planes.subarray(lumaSize, lumaSize + 2 * chromaSize);
-        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RG8, cw, ch, 0, gl.RG, gl.UNSIGNED_BYTE, uv);
-        gl.uniform1i(u('source'), 2);
-      } else {
-        const plane = (i: number): Uint8Array =>
-          planes.subarray(lumaSize + i * chromaSize, lumaSize + (i + 1) * chromaSize);
-        gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, cw, ch, 0, gl.RED, gl.UNSIGNED_BYTE, plane(0));
-        gl.activeTexture(gl.TEXTURE1);
-        gl.bindTexture(gl.TEXTURE_2D, texB);
-        gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, cw, ch, 0, gl.RED, gl.UNSIGNED_BYTE, plane(1));
-        gl.uniform1i(u('source'), 1);
-      }
-    } else {
-      // RGB(A) bytes from the browser's own conversion, uploaded as they are (much cheaper in
-      // software GL than uploading the VideoFrame itself).
-      const rgba = new Uint8Array(frame.allocationSize(RGBA_COPY));
-      await frame.copyTo(rgba, RGBA_COPY);
-      gl.activeTexture(gl.TEXTURE0);
-      gl.bindTexture(gl.TEXTURE_2D, texA);
-      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
-      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
-      gl.uniform1i(u('source'), 0);
-      gl.uniform2i(u('size'), width, height);
-      gl.uniform4fv(u('ku'), rows.u);
-      gl.uniform4fv(u('kv'), rows.v);
-    }
+    const rows = matrixRows(matrix);
+    // RGB(A) bytes from the browser's own conversion, uploaded as they are (much cheaper in
+    // software GL than uploading the VideoFrame itself).
+    const rgba = new Uint8Array(frame.allocationSize(RGBA_COPY));
+    await frame.copyTo(rgba, RGBA_COPY);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, texA);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
+    gl.uniform2i(u('size'), width, height);
+    gl.uniform4fv(u('ku'), rows.u);
+    gl.uniform4fv(u('kv'), rows.v);
 
     // Common sizes (width a multiple of 8, height of 4): every plane is drawn into one RGBA8 target
     // whose rows, read linearly, are the frame's bytes, and read back with one readPixels (each
@@ -408,25 +370,22 @@ export class PixelConverter {
     if (packed) {
       const tw = width / 4;
       this.#target(gl.RGBA8, gl.RGBA, tw, height + ch);
-      if (!moveOnly) lumaPass(0, 0, tw, height, 4);
+      lumaPass(0, 0, tw, height, 4);
       if (format === 'NV12') chromaPass(height, tw, ch, { blocks: 2, interleave: true });
       else {
         chromaPass(height, tw, ch / 2, { blocks: 4, interleave: false, halfTexels: cw / 4 });
         chromaPass(height + ch / 2, tw, ch / 2, { blocks: 4, interleave: false, wantV: true, halfTexels: cw / 4 });
       }
-      const from = moveOnly ? height : 0;
-      gl.readPixels(0, from, tw, height + ch - from, gl.RGBA, gl.UNSIGNED_BYTE, out, from * width);
+      gl.readPixels(0, 0, tw, height + ch, gl.RGBA, gl.UNSIGNED_BYTE, out, 0);
     } else {
       const read = (internal: number, layout: number, w: number, h: number, offset: number, pass: () => void) => {
         this.#target(internal, layout, w, h);
         pass();
         gl.readPixels(0, 0, w, h, layout, gl.UNSIGNED_BYTE, out, offset);
       };
-      if (!moveOnly) {
-        const pack = width % 4 === 0 ? 4 : 1;
-        const [internal, layout] = pack === 4 ? [gl.RGBA8, gl.RGBA] : [gl.R8, gl.RED];
-        read(internal, layout, width / pack, height, 0, () => lumaPass(0, 0, width / pack, height, pack));
-      }
+      const pack = width % 4 === 0 ? 4 : 1;
+      const [internal, layout] = pack === 4 ? [gl.RGBA8, gl.RGBA] : [gl.R8, gl.RED];
+      read(internal, layout, width / pack, height, 0, () => lumaPass(0, 0, width / pack, height, pack));
       if (format === 'NV12') {
         const blocks = cw % 2 === 0 ? 2 : 1;
         const [internal, layout] = blocks === 2 ? [gl.RGBA8, gl.RGBA] : [gl.RG8, gl.RG];
@@ -448,20 +407,13 @@ export class PixelConverter {
     }
     const error = gl.getError();
     if (error !== gl.NO_ERROR) throw new Error(`WebGL error ${error} while converting to ${format}`);
-    return yuvFrame(
-      out,
-      format,
-      width,
-      height,
-      frame,
-      moveOnly ? frame.colorSpace.toJSON() : yuvColorSpace(matrix, fullRange),
-    );
+    return yuvFrame(out, format, width, height, frame, yuvColorSpace(matrix));
   }
 
   /** Makes the render target `width`×`height` of `internal` format (reallocated only when that changes). */
   #target(internal: number, layout: number, width: number, height: number): void {
     const gl = this.#gl;
-    const target = this.#textures[2];
+    const target = this.#textures[1];
     if (!gl || !target) return;
     const key = `${internal}:${width}x${height}`;
     if (this.#targetKey === key) return;
@@ -506,8 +458,6 @@ export class PixelConverter {
     this.#luma = link(LUMA, ['rgb', 'ky', 'pack']);
     this.#chroma = link(CHROMA, [
       'planeA',
-      'planeB',
-      'source',
       'blocks',
       'interleave',
       'wantV',
@@ -521,8 +471,8 @@ export class PixelConverter {
     gl.uniform1i(this.#luma.uniforms.get('rgb') ?? null, 0);
     gl.useProgram(this.#chroma.program);
     gl.uniform1i(this.#chroma.uniforms.get('planeA') ?? null, 0);
-    gl.uniform1i(this.#chroma.uniforms.get('planeB') ?? null, 1);
-    this.#textures = [0, 1, 2].map((unit) => {
+    // Unit 0: the RGB source; unit 2: the render target.
+    this.#textures = [0, 2].map((unit) => {
       const texture = gl.createTexture();
       gl.activeTexture(gl.TEXTURE0 + unit);
       gl.bindTexture(gl.TEXTURE_2D, texture);
