@@ -59,24 +59,31 @@ export async function loadFont(
           const m = DEJAVU_NAME.exec(name);
           return m ? { bold: m.groups?.['bold'] !== undefined } : undefined;
         })();
-  if (name !== null && ctx.host.openAsset) {
-    const blob = await ctx.host.openAsset(name, signal).catch((error: unknown) => {
-      if (dejavu) return undefined; // the bundled copy of the same font stands in
-      throw new Error(
-        `font '${name}' could not be read from the assets (${error instanceof Error ? error.message : String(error)}); put it under the server's --assets folder, or leave font_name out for the bundled DejaVu Sans`,
-      );
-    });
-    if (blob) {
-      const data = await blob.arrayBuffer();
-      const family = `weft-font-${nextFamily++}`;
-      return ctx
-        .shared(
-          `font:${name}`,
-          async () => ({ font: { family, weight: 400 as const }, faces: await register(family, 400, [data]) }),
-          (v) => unregister(v.faces),
-        )
-        .then((v) => v.font);
-    }
+  const open = ctx.host.openAsset;
+  if (name !== null && open) {
+    // Read and registered once per session and name; a DejaVu name missing from the assets is
+    // remembered as such (null) and the bundled copy stands in.
+    const own = await ctx.shared(
+      `font:${name}`,
+      async () => {
+        const blob = await open(name, signal).catch((error: unknown) => {
+          if (dejavu) return undefined;
+          throw new Error(
+            `font '${name}' could not be read from the assets (${error instanceof Error ? error.message : String(error)}); put it under the server's --assets folder, or leave font_name out for the bundled DejaVu Sans`,
+          );
+        });
+        if (!blob) return null;
+        const family = `weft-font-${nextFamily++}`;
+        return {
+          font: { family, weight: 400 as const },
+          faces: await register(family, 400, [await blob.arrayBuffer()]),
+        };
+      },
+      (v) => {
+        if (v) unregister(v.faces);
+      },
+    );
+    if (own) return own.font;
   }
   if (!dejavu) {
     throw new Error(
@@ -84,7 +91,6 @@ export async function loadFont(
     );
   }
   const weight: 400 | 700 = dejavu.bold ? 700 : 400;
-  const open = ctx.host.openAsset;
   if (!open)
     throw new Error(
       "text overlays need the host's asset service (for the bundled font), which this host does not offer",
