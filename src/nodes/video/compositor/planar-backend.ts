@@ -66,8 +66,9 @@ export function planarMatrix(frame: VideoFrame): Matrix | undefined {
   if (frame.format !== 'I420' && frame.format !== 'NV12') return undefined;
   if (frame.colorSpace.fullRange === true) return undefined;
   const m = frame.colorSpace.matrix;
-  if (m === 'bt709') return 'bt709';
-  if (m === 'smpte170m' || m === 'bt470bg' || m === null) return m === null ? 'bt709' : 'bt601';
+  // Untagged frames are taken as BT.709, as the browser draws them.
+  if (m === 'bt709' || m === null) return 'bt709';
+  if (m === 'smpte170m' || m === 'bt470bg') return 'bt601';
   return undefined;
 }
 
