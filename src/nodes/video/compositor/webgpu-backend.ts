@@ -15,6 +15,7 @@ import type { LoadedFont } from './overlays';
 /** WebGPU usage flags (the spec's values; TypeScript's DOM library lacks the constants). */
 const TEXTURE_USAGE = { COPY_DST: 0x02, TEXTURE_BINDING: 0x04, RENDER_ATTACHMENT: 0x10 } as const;
 const BUFFER_USAGE = { COPY_DST: 0x08, UNIFORM: 0x40 } as const;
+const STAGE = { VERTEX: 0x1, FRAGMENT: 0x2 } as const;
 
 /** Bytes per draw's uniforms, at WebGPU's minimum dynamic-offset alignment. */
 const UNIFORM_STRIDE = 256;
@@ -74,6 +75,8 @@ struct VOut {
 /** A texture holding one source, and what it was made from. */
 interface Slot {
   texture: GPUTexture;
+  /** Its bind group (uniforms at a dynamic offset per draw, the sampler, the texture), made once. */
+  bindGroup: GPUBindGroup;
   width: number;
   height: number;
   from: object | string;
@@ -85,6 +88,7 @@ export class WebGpuBackend {
   readonly #device: GPUDevice;
   readonly #canvas: OffscreenCanvas;
   readonly #context: GPUCanvasContext;
+  readonly #layout: GPUBindGroupLayout;
   readonly #pipeline: GPURenderPipeline;
   readonly #sampler: GPUSampler;
   readonly #uniforms: GPUBuffer;
@@ -101,8 +105,15 @@ export class WebGpuBackend {
     const format = navigator.gpu.getPreferredCanvasFormat();
     context.configure({ device, format, alphaMode: 'opaque', usage: TEXTURE_USAGE.RENDER_ATTACHMENT });
     const module = device.createShaderModule({ code: SHADER });
+    this.#layout = device.createBindGroupLayout({
+      entries: [
+        { binding: 0, visibility: STAGE.VERTEX | STAGE.FRAGMENT, buffer: { hasDynamicOffset: true } },
+        { binding: 1, visibility: STAGE.FRAGMENT, sampler: {} },
+        { binding: 2, visibility: STAGE.FRAGMENT, texture: {} },
+      ],
+    });
     this.#pipeline = device.createRenderPipeline({
-      layout: 'auto',
+      layout: device.createPipelineLayout({ bindGroupLayouts: [this.#layout] }),
       vertex: { module, entryPoint: 'vs' },
       fragment: {
         module,
@@ -191,17 +202,7 @@ export class WebGpuBackend {
     });
     pass.setPipeline(this.#pipeline);
     draws.forEach(({ slot }, i) => {
-      pass.setBindGroup(
-        0,
-        device.createBindGroup({
-          layout: this.#pipeline.getBindGroupLayout(0),
-          entries: [
-            { binding: 0, resource: { buffer: this.#uniforms, offset: i * UNIFORM_STRIDE, size: UNIFORM_STRIDE } },
-            { binding: 1, resource: this.#sampler },
-            { binding: 2, resource: slot.texture.createView() },
-          ],
-        }),
-      );
+      pass.setBindGroup(0, slot.bindGroup, [i * UNIFORM_STRIDE]);
       pass.draw(4);
     });
     pass.end();
@@ -259,12 +260,22 @@ export class WebGpuBackend {
     const old = this.#slots.get(key);
     if (old && old.width === width && old.height === height) return old;
     old?.texture.destroy();
+    const texture = this.#device.createTexture({
+      size: [width, height],
+      format: 'rgba8unorm',
+      usage: TEXTURE_USAGE.TEXTURE_BINDING | TEXTURE_USAGE.COPY_DST | TEXTURE_USAGE.RENDER_ATTACHMENT,
+    });
+    const bindGroup = this.#device.createBindGroup({
+      layout: this.#layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.#uniforms, offset: 0, size: UNIFORM_STRIDE } },
+        { binding: 1, resource: this.#sampler },
+        { binding: 2, resource: texture.createView() },
+      ],
+    });
     const slot: Slot = {
-      texture: this.#device.createTexture({
-        size: [width, height],
-        format: 'rgba8unorm',
-        usage: TEXTURE_USAGE.TEXTURE_BINDING | TEXTURE_USAGE.COPY_DST | TEXTURE_USAGE.RENDER_ATTACHMENT,
-      }),
+      texture,
+      bindGroup,
       width,
       height,
       from: '',
