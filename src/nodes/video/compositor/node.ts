@@ -128,6 +128,8 @@ class Scene {
   readonly #converter = new PixelConverter('bt709');
   readonly #lanes = new Map<string, Lane>();
   #images: (ImageBitmap | undefined)[] = [];
+  /** The source (asset path or inline data) of each decoded image. */
+  #imageKeys: string[] = [];
   #fonts: (LoadedFont | undefined)[] = [];
   /** Bumped by each tune, so a slow overlay load does not overwrite a newer one. */
   #generation = 0;
@@ -157,13 +159,20 @@ class Scene {
       this.ctx.telemetry({ type_id: 'compositor.overlay_error', data: { message } });
       return undefined;
     };
+    // An image whose source did not change is kept, not fetched and decoded again (overlays are
+    // tuned on every step of a drag in the scene editor).
+    const kept = new Map(this.#imageKeys.map((key, i) => [key, this.#images[i]]));
+    const keys = params.image_overlays.map((o) => o.asset_path ?? `base64:${o.data_base64 ?? ''}`);
     const images = await Promise.all(
-      params.image_overlays.map((o, i) =>
-        loadImage(this.ctx, o, signal).catch((e: unknown) =>
+      params.image_overlays.map((o, i) => {
+        const same = kept.get(keys[i] ?? '');
+        if (same) return Promise.resolve(same);
+        return loadImage(this.ctx, o, signal).catch((e: unknown) =>
           report(`image_overlays[${i}]${o.id ? ` (${o.id})` : ''}`, e),
-        ),
-      ),
+        );
+      }),
     );
+    const reused = new Set(kept.values());
     const fonts = await Promise.all(
       params.text_overlays.map((o, i) =>
         loadFont(this.ctx, o.font_name, signal).catch((e: unknown) =>
@@ -172,11 +181,12 @@ class Scene {
       ),
     );
     if (generation !== this.#generation) {
-      for (const image of images) image?.close();
+      for (const image of images) if (image && !reused.has(image)) image.close();
       return;
     }
-    for (const image of this.#images) image?.close();
+    for (const image of this.#images) if (image && !images.includes(image)) image.close();
     this.#images = images;
+    this.#imageKeys = keys;
     this.#fonts = fonts;
   }
 
