@@ -188,6 +188,8 @@ class Scene {
     this.#images = images;
     this.#imageKeys = keys;
     this.#fonts = fonts;
+    // The overlays and their resources change together (a superseded load changes neither).
+    this.params = { ...this.params, image_overlays: params.image_overlays, text_overlays: params.text_overlays };
   }
 
   tune(params: CompositorParams): void {
@@ -198,9 +200,7 @@ class Scene {
       JSON.stringify([old.image_overlays, old.text_overlays]) !==
       JSON.stringify([params.image_overlays, params.text_overlays]);
     if (!overlaysChanged) return;
-    void this.loadOverlays(params, AbortSignal.timeout(OVERLAY_LOAD_TIMEOUT_MS), false).then(() => {
-      this.params = { ...this.params, image_overlays: params.image_overlays, text_overlays: params.text_overlays };
-    });
+    void this.loadOverlays(params, AbortSignal.timeout(OVERLAY_LOAD_TIMEOUT_MS), false);
   }
 
   /** Draws the current frames and sends the result at `timestamp`. */
