@@ -20,6 +20,8 @@ import { controlRoutes } from './sessions/control';
 import type { SessionManager } from './sessions/manager';
 import { sessionRoutes } from './sessions/routes';
 import { openApiDocument } from './openapi';
+import type { RelayRouteOptions } from './relay/routes';
+import { relayRoutes } from './relay/routes';
 import { staticFiles } from './static';
 import { VERSION } from './version';
 
@@ -46,6 +48,8 @@ export interface AppOptions {
   sessions?: { manager: SessionManager; upgrade: UpgradeWebSocket };
   /** Assets (models, fonts, images) that nodes open by name. */
   assetsDir?: string;
+  /** The MoQ relay at `/moq` and its token API (needs `sessions` for the WebSocket upgrade). */
+  relay?: Omit<RelayRouteOptions, 'upgrade'>;
 }
 
 /** The JSON error shape of every failing API response. */
@@ -120,6 +124,8 @@ export function createApp(options: AppOptions) {
     app.route('/api/v1', sessionRoutes(sessions.manager));
     app.route('/api/v1', controlRoutes(sessions.manager, options.registry, sessions.upgrade));
   }
+
+  if (options.relay && sessions) app.route('/', relayRoutes({ ...options.relay, upgrade: sessions.upgrade }));
 
   app.all('/api/*', (c) => c.json(apiError('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 

@@ -26,6 +26,8 @@ import type { JobRoutes } from './jobs/routes';
 import type { publicJob } from './jobs/record';
 import { cmdSession, SESSION_USAGE } from './cli-session';
 import { VERSION } from './version';
+import { mintToken } from './relay/tokens';
+import { loadOrCreateSecret } from './token';
 
 /** Exit codes: a failed job, and bad usage or an invalid pipeline. */
 export const EXIT_FAILED = 1;
@@ -42,6 +44,8 @@ const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
              [--allowed-hosts NAME,…] [--max-upload-mb N] [--max-duration SECONDS] [--job-timeout SECONDS]
              [--max-sessions N] [--assets DIR]
   weft validate PIPELINE
+  weft token [--publish PATTERN]... [--subscribe PATTERN]... [--root PATH] [--ttl 1h] [--data DIR]
+             (a MoQ relay token, signed with the key in the data directory, for ?jwt=)
   weft nodes [--json]
   weft submit PIPELINE [-i ...] [-o ...] [--set ...] --server URL [--token T]
   weft worker --redis URL --data DIR [--workers N]
@@ -188,6 +192,8 @@ async function cmdRun(args: string[]): Promise<number> {
 }
 
 async function cmdServe(args: string[]): Promise<number> {
+  // @moq/net narrates every announce and subscribe on console.debug; a server log keeps to what matters.
+  if (!process.env.WEFT_DEBUG) console.debug = () => undefined;
   const { values } = parseArgs({
     args,
     options: {
@@ -254,6 +260,44 @@ async function cmdServe(args: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  return 0;
+}
+
+/** `1h`, `30m`, `45s`, `7d` or plain seconds, as seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  if (!m) fail(`'${text}' is not a duration (use e.g. 90s, 30m, 1h, 7d)`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+async function cmdToken(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      publish: { type: 'string', multiple: true, default: [] },
+      subscribe: { type: 'string', multiple: true, default: [] },
+      root: { type: 'string', default: '' },
+      ttl: { type: 'string', default: '1h' },
+      data: { type: 'string', default: process.env.WEFT_DATA ?? '.weft/data' },
+    },
+  });
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(resolve(values.data), { recursive: true, mode: 0o700 });
+  const secret = await loadOrCreateSecret(resolve(values.data), 'moq-secret');
+  let token: string;
+  try {
+    token = await mintToken(secret, {
+      root: values.root,
+      publish: values.publish,
+      subscribe: values.subscribe,
+      ttlSeconds: parseDuration(values.ttl),
+    });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  process.stdout.write(`${token}\n`);
   return 0;
 }
 
@@ -414,6 +458,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdServe(rest);
       case 'validate':
         return await cmdValidate(rest);
+      case 'token':
+        return await cmdToken(rest);
       case 'nodes':
         return cmdNodes(rest);
       case 'submit':

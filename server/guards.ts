@@ -89,7 +89,10 @@ export function originGuard(names: readonly string[] | undefined): MiddlewareHan
       );
     }
     const upgrade = (c.req.header('upgrade') ?? '').toLowerCase() === 'websocket';
-    if (STATE_CHANGING.has(c.req.method) || upgrade) {
+    // A relay client that brings a token may come from any page (players on other sites); without
+    // one it is held to this origin like every other upgrade.
+    const tokenedRelay = upgrade && /^\/moq(?:\/|$)/.test(c.req.path) && c.req.query('jwt') !== undefined;
+    if ((STATE_CHANGING.has(c.req.method) || upgrade) && !tokenedRelay) {
       const origin = c.req.header('origin');
       if (origin !== undefined && !sameHost(origin, host)) {
         return c.json(

@@ -21,6 +21,8 @@ import { JobStore } from './jobs/store';
 import { loadOrCreateSecret, loadOrCreateToken } from './token';
 import { MAX_CONTROL_MESSAGE_BYTES } from './sessions/control';
 import { SessionManager } from './sessions/manager';
+import { MoqRelay } from './relay/relay';
+import { relayHandleProtocols } from './relay/websocket';
 
 /** Default limit on one job's run time: one hour. */
 export const DEFAULT_JOB_TIMEOUT_MS = 60 * 60 * 1000;
@@ -67,6 +69,7 @@ export interface RunningServer {
   service: JobService;
   queue: JobQueue;
   sessions: SessionManager;
+  relay: MoqRelay;
   close(): Promise<void>;
 }
 
@@ -133,7 +136,9 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     log,
     ...(settings.maxSessions ? { maxSessions: settings.maxSessions } : {}),
   });
+  const relay = new MoqRelay({ log });
   const app = createApp({
+    relay: { relay, secret: await loadOrCreateSecret(dataDir, 'moq-secret'), anonymous: token === undefined },
     registry,
     studioDir,
     assetsDir,
@@ -153,7 +158,12 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     },
   });
   // Twice the message limit, so a message just over it is answered with an error, not a hang-up.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * MAX_CONTROL_MESSAGE_BYTES });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 2 * MAX_CONTROL_MESSAGE_BYTES,
+    // The relay picks a QMux framing of a MoQ version; other sockets take what they offer first.
+    handleProtocols: relayHandleProtocols,
+  });
   const server = serve({ fetch: app.fetch, hostname: settings.host, port: settings.port, websocket: { server: wss } });
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen);
@@ -169,6 +179,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     service,
     queue,
     sessions,
+    relay,
     /**
      * Stops within SHUTDOWN_TIMEOUT_MS: no new connections, event streams end, running jobs are
      * stopped and left queued (they run again on the next start), no page is replaced, the browser
@@ -179,6 +190,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       service.close();
       // Sessions end first and cleanly: every node stops and every watcher hears `sessiondestroyed`.
       await Promise.race([sessions.closeAll(), sleep(SHUTDOWN_JOB_GRACE_MS)]);
+      relay.close();
       for (const client of wss.clients) client.close(1001, 'the server is shutting down');
       wss.close();
       const stop = Promise.all([queue.close(), pool.close({ graceMs: SHUTDOWN_JOB_GRACE_MS })]);
