@@ -20,6 +20,7 @@ function browserProject(name: string, include: string[], args: string[]) {
       name,
       include,
       testTimeout: 60_000,
+      globalSetup: ['tests/support/moq-relay-setup.ts'],
       browser: {
         enabled: true,
         headless: true,
@@ -32,8 +33,13 @@ function browserProject(name: string, include: string[], args: string[]) {
   };
 }
 
+/** @moq/net narrates each announce, subscribe and connect on the console; test logs keep to the rest. */
+const MOQ_CHATTER =
+  /^(?:announce|announced|subscribe|publish|track info|fetch|probe|datagram|http:\/\/\S+ (?:negotiated|connected|performing))\b/;
+
 export default defineConfig({
   test: {
+    onConsoleLog: (log) => !MOQ_CHATTER.test(log.trim()),
     reporters: ['default', './tests/support/summary-reporter.ts'],
     projects: [
       {

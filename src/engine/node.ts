@@ -150,6 +150,8 @@ export interface NodeHost {
   gpu?: () => Promise<GpuAccess>;
   /** An asset (model file, image, font) by its path under the host's asset root. Never a CDN. */
   openAsset?: (path: string, signal: AbortSignal) => Promise<Blob>;
+  /** The URL of the MoQ relay of the server this page came from (`http://host:port/moq`). */
+  moqRelay?: () => string;
 }
 
 /** The name of a host service (an optional method of `NodeHost`). */
@@ -164,6 +166,7 @@ export const HOST_SERVICE_NAMES: Readonly<Record<HostService, string>> = {
   openCapture: 'capture devices (camera, microphone, screen)',
   gpu: 'a GPU',
   openAsset: 'assets (models, images, fonts)',
+  moqRelay: "the server's MoQ relay (weft serve)",
 };
 
 /** Capture devices a host may offer. */

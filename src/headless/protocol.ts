@@ -14,7 +14,7 @@ import type { HostProfile } from '../engine';
 /** What the headless page offers nodes: job inputs and outputs, nothing else (no files, no devices). */
 export const HEADLESS_HOST: HostProfile = {
   name: "the server's headless pages",
-  services: ['openInput', 'openOutput'],
+  services: ['openInput', 'openOutput', 'moqRelay'],
   hints: {
     readFile: 'send the file as a job input (an upload or URL) and read it with streamkit::http_input',
     writeFile: 'write it with streamkit::http_output and download the job output',
@@ -25,7 +25,7 @@ export const HEADLESS_HOST: HostProfile = {
 /** What a live session's page offers nodes: the GPU and assets; no job inputs or outputs. */
 export const SESSION_HOST: HostProfile = {
   name: 'live sessions on the server',
-  services: ['gpu', 'openAsset'],
+  services: ['gpu', 'openAsset', 'moqRelay'],
   hints: {
     openInput: 'streamkit::http_input is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',
     openOutput: 'streamkit::http_output is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',

@@ -6,7 +6,7 @@
  */
 import { expose } from 'comlink';
 import { PipelineRun } from '../engine';
-import { browserGpu, createRegistry, openAsset, RUN_HOOKS } from '../nodes';
+import { browserGpu, createRegistry, openAsset, originRelay, RUN_HOOKS } from '../nodes';
 import { openBridgeOutput } from './bridge-sink';
 import { LiveSessions } from './live-sessions';
 import type { PageEvent, PageJob, SessionOpenResult } from './protocol';
@@ -14,7 +14,7 @@ import { PROGRESS_INTERVAL_MS } from './protocol';
 
 const registry = createRegistry();
 const runs = new Map<string, PipelineRun>();
-const sessions = new LiveSessions(registry, { gpu: browserGpu, openAsset });
+const sessions = new LiveSessions(registry, { gpu: browserGpu, openAsset, moqRelay: originRelay });
 
 /** What the page may ask of the engine Worker. */
 export interface RunWorkerApi {
@@ -52,7 +52,12 @@ const api: RunWorkerApi = {
       registry,
       text: job.pipeline,
       inputs,
-      host: { openOutput: (name, type) => openBridgeOutput(job.ioBase, name, type), gpu: browserGpu, openAsset },
+      host: {
+        openOutput: (name, type) => openBridgeOutput(job.ioBase, name, type),
+        gpu: browserGpu,
+        openAsset,
+        moqRelay: originRelay,
+      },
       ...(job.overrides ? { overrides: job.overrides } : {}),
       signal: abort.signal,
       hooks: RUN_HOOKS,

@@ -35,3 +35,8 @@ export async function openAsset(path: string, signal: AbortSignal): Promise<Blob
   if (!response.ok) throw new Error(`asset '${path}' could not be read (HTTP ${response.status})`);
   return response.blob();
 }
+
+/** The MoQ relay of the Weft server this code was served from. */
+export function originRelay(): string {
+  return new URL('/moq', globalThis.location.origin).href;
+}

@@ -14,9 +14,10 @@ import { resampler } from './audio/resampler';
 import { silence, sine } from './audio/tone';
 import { demuxer, mp4Demuxer, oggDemuxer, webmDemuxer } from './containers/demuxer';
 import { mp4Muxer, muxer, oggMuxer, webmMuxer } from './containers/muxer';
+import { moqPeer, moqPublisher, moqSubscriber } from './transport/moq/nodes';
 export { JOB_IO_NAME, JOB_IO_NAME_RULE, MEDIA_TYPE } from './core/byte-io';
 export { RUN_HOOKS } from './run-hooks';
-export { browserGpu, openAsset } from './host-services';
+export { browserGpu, openAsset, originRelay } from './host-services';
 import { fileReader } from './core/file-reader';
 import { fileWriter } from './core/file-writer';
 import { httpInput, inputFields } from './core/http-input';
@@ -88,8 +89,11 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   screen,
 ];
 
+/** MoQ transport nodes (StreamKit's `transport::moq::*`). */
+export const TRANSPORT_NODES: readonly AnyNodeDefinition[] = [moqPublisher, moqSubscriber, moqPeer];
+
 /** All node kinds, in palette order. */
-export const ALL_NODES: readonly AnyNodeDefinition[] = [...CORE_NODES, ...MEDIA_NODES];
+export const ALL_NODES: readonly AnyNodeDefinition[] = [...CORE_NODES, ...MEDIA_NODES, ...TRANSPORT_NODES];
 
 /** A registry holding every shipped node kind. */
 export function createRegistry(): NodeRegistry {

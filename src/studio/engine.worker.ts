@@ -6,7 +6,7 @@
 import { expose, transfer } from 'comlink';
 import type { BatchOperation, ByteSink, Issue, NodeDescription, Packet, PacketTap } from '../engine';
 import { checkPipelineText, DEFAULT_OUTPUT_TYPE, PipelineRun } from '../engine';
-import { browserGpu, createRegistry, jobIo, openAsset, RUN_HOOKS } from '../nodes';
+import { browserGpu, createRegistry, jobIo, openAsset, originRelay, RUN_HOOKS } from '../nodes';
 import { readPipelineTag } from '../nodes/containers/pipeline-tag';
 
 const registry = createRegistry();
@@ -156,6 +156,7 @@ const api: EngineApi = {
         openCapture: (node) => Promise.resolve(captures[node]),
         gpu: browserGpu,
         openAsset,
+        moqRelay: originRelay,
         openOutput: (name, type) => {
           const sink = new BlobSink();
           sinks.set(name, { sink, type: type ?? DEFAULT_OUTPUT_TYPE });

@@ -5,10 +5,15 @@
 import type { AddressInfo } from 'node:net';
 import { serve, upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
-import { WebSocketServer } from 'ws';
+import { createRequire } from 'node:module';
+import type * as Ws from 'ws';
 import { MoqRelay } from '../../server/relay/relay';
 import { relayRoutes } from '../../server/relay/routes';
 import { relayHandleProtocols } from '../../server/relay/websocket';
+
+// Through require: the browser test projects load this setup with browser conditions, where
+// `ws` resolves to its browser stub.
+const { WebSocketServer } = createRequire(import.meta.url)('ws') as typeof Ws;
 
 export const TEST_RELAY_SECRET = 'test-relay-secret-0123456789abcdef';
 
