@@ -16,7 +16,10 @@ export default defineConfig({
     target: 'es2023',
     outDir: 'dist',
     emptyOutDir: true,
-    // Two pages from one bundle: the studio, and the page headless Chromium workers load.
-    rolldownOptions: { input: { studio: 'index.html', headless: 'headless.html' } },
+    // Pages from one bundle: the studio, the page headless Chromium workers load, and the live
+    // publish and watch pages.
+    rolldownOptions: {
+      input: { studio: 'index.html', headless: 'headless.html', publish: 'publish.html', watch: 'watch.html' },
+    },
   },
 });

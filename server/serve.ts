@@ -23,6 +23,7 @@ import { MAX_CONTROL_MESSAGE_BYTES } from './sessions/control';
 import { SessionManager } from './sessions/manager';
 import { MoqRelay } from './relay/relay';
 import { relayHandleProtocols } from './relay/websocket';
+import { mintToken } from './relay/tokens';
 
 /** Default limit on one job's run time: one hour. */
 export const DEFAULT_JOB_TIMEOUT_MS = 60 * 60 * 1000;
@@ -30,6 +31,8 @@ export const DEFAULT_JOB_TIMEOUT_MS = 60 * 60 * 1000;
 export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /** Default most media one job may produce: four hours. */
 export const DEFAULT_MAX_MEDIA_SECONDS = 4 * 60 * 60;
+/** Lifetime of the relay token the server's own headless pages use: a day (renewed every twelve hours). */
+const INTERNAL_TOKEN_TTL_S = 24 * 60 * 60;
 /** Time a shutdown gets in all; what is still open then is cut off. */
 export const SHUTDOWN_TIMEOUT_MS = 8_000;
 /** Part of it that running jobs get to stop (they are left queued for the next start). */
@@ -137,8 +140,9 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     ...(settings.maxSessions ? { maxSessions: settings.maxSessions } : {}),
   });
   const relay = new MoqRelay({ log });
+  const relaySecret = await loadOrCreateSecret(dataDir, 'moq-secret');
   const app = createApp({
-    relay: { relay, secret: await loadOrCreateSecret(dataDir, 'moq-secret'), anonymous: token === undefined },
+    relay: { relay, secret: relaySecret, anonymous: token === undefined },
     registry,
     studioDir,
     assetsDir,
@@ -172,6 +176,15 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   const info = server.address() as AddressInfo;
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   const url = `http://${host}:${info.port}`;
+  // The headless pages come from the driver's bridge (another origin), so their MoQ nodes show a
+  // token of the server's own; it is renewed well before it expires.
+  const relayToken = async () => {
+    const jwt = await mintToken(relaySecret, { publish: ['**'], subscribe: ['**'], ttlSeconds: INTERNAL_TOKEN_TTL_S });
+    pool.relayUrl = `${url}/moq?jwt=${jwt}`;
+  };
+  await relayToken();
+  const renew = setInterval(() => void relayToken(), (INTERNAL_TOKEN_TTL_S * 1000) / 2);
+  renew.unref();
   return {
     url,
     token,
@@ -186,6 +199,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
      * exits (or is killed), and connections still open at the end are cut.
      */
     async close() {
+      clearInterval(renew);
       const closed = new Promise<void>((done) => server.close(() => done()));
       service.close();
       // Sessions end first and cleanly: every node stops and every watcher hears `sessiondestroyed`.

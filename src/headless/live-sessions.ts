@@ -58,7 +58,7 @@ export class LiveSessions {
   }
 
   /** Starts session `id`; its events go to `report`. */
-  open(id: string, text: string, report: (event: PageEvent) => void): SessionOpenResult {
+  open(id: string, text: string, report: (event: PageEvent) => void, moqRelay?: string): SessionOpenResult {
     if (this.#sessions.has(id)) return { ok: false, error: { code: 'conflict', message: `session ${id} is open` } };
     let session: Session;
     try {
@@ -67,7 +67,7 @@ export class LiveSessions {
         { ...pipeline, mode: 'dynamic' },
         {
           registry: this.#registry,
-          host: this.#host,
+          host: moqRelay ? { ...this.#host, moqRelay: () => moqRelay } : this.#host,
           hostProfile: SESSION_HOST,
           source,
           statsIntervalMs: SESSION_STATS_INTERVAL_MS,

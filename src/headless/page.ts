@@ -37,7 +37,8 @@ const api: PageApi = {
   cancel(id) {
     void engine.cancel(id);
   },
-  openSession: (id, pipeline) => engine.openSession(id, pipeline, relay),
+  openSession: (id, pipeline) =>
+    engine.openSession(id, pipeline, relay, new URLSearchParams(location.search).get('relay') ?? undefined),
   control: (id, request) => engine.control(id, request),
   closeSession: (id) => engine.closeSession(id),
 };

@@ -289,6 +289,7 @@ export class HeadlessPool implements PipelineRunner {
       id: secret.slice(0, 12),
       pipeline: request.pipeline,
       ioBase,
+      ...(this.relayUrl ? { moqRelay: this.relayUrl } : {}),
       inputs: Object.keys(request.inputs),
       ...(request.overrides ? { overrides: request.overrides } : {}),
     };
@@ -323,6 +324,9 @@ export class HeadlessPool implements PipelineRunner {
    * Starts live session `id` on a page of its own (not one of the job pages). Rejects with a
    * `SessionOpenError` when the page refuses the pipeline.
    */
+  /** The MoQ relay of the server this pool works for (`http://host:port/moq`), once it listens. */
+  relayUrl: string | undefined;
+
   async openSession(id: string, pipeline: string, handlers: SessionPageHandlers): Promise<SessionPage> {
     if (this.#closed) throw new JobError({ code: 'unavailable', message: 'the worker pool is shut down' }, true);
     if (!this.#browser) await this.#launch();
@@ -342,6 +346,7 @@ export class HeadlessPool implements PipelineRunner {
         },
       },
       this.#log,
+      this.relayUrl,
     );
     const page: SessionPage = {
       control: (request) => opened.control(request),

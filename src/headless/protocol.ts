@@ -47,6 +47,8 @@ export interface PageJob {
   inputs: string[];
   /** Per-node param overrides (`weft run --set node.param=value`). */
   overrides?: Record<string, Record<string, unknown>>;
+  /** The server's MoQ relay, for MoQ nodes (the page itself is served by the bridge, not the server). */
+  moqRelay?: string;
 }
 
 /** The JSON error a failed job reports (the same shape as the API's errors). */

@@ -22,7 +22,7 @@ export interface RunWorkerApi {
   run(job: PageJob, report: (event: PageEvent) => void): Promise<void>;
   cancel(id: string): void;
   /** Starts a live session; its events go to `report`. */
-  openSession(id: string, pipeline: string, report: (event: PageEvent) => void): SessionOpenResult;
+  openSession(id: string, pipeline: string, report: (event: PageEvent) => void, moqRelay?: string): SessionOpenResult;
   control(id: string, request: unknown): unknown;
   closeSession(id: string): Promise<void>;
 }
@@ -56,7 +56,7 @@ const api: RunWorkerApi = {
         openOutput: (name, type) => openBridgeOutput(job.ioBase, name, type),
         gpu: browserGpu,
         openAsset,
-        moqRelay: originRelay,
+        moqRelay: () => job.moqRelay ?? originRelay(),
       },
       ...(job.overrides ? { overrides: job.overrides } : {}),
       signal: abort.signal,
@@ -93,7 +93,7 @@ const api: RunWorkerApi = {
   cancel(id) {
     runs.get(id)?.cancel();
   },
-  openSession: (id, pipeline, report) => sessions.open(id, pipeline, report),
+  openSession: (id, pipeline, report, moqRelay) => sessions.open(id, pipeline, report, moqRelay),
   control: (id, request) => sessions.control(id, request),
   closeSession: (id) => sessions.close(id),
 };

@@ -53,6 +53,7 @@ export async function openSessionPage(
   pipeline: string,
   handlers: SessionPageHandlers,
   log: (line: string) => void,
+  relayUrl?: string,
 ): Promise<SessionPage> {
   const context = await browser.newContext();
   let ended = false;
@@ -82,7 +83,8 @@ export async function openSessionPage(
     page.on('crash', () => end('the session page crashed'));
     page.on('close', () => end('the session page closed'));
     page.on('pageerror', (error) => log(`weft: session ${id}: page error: ${error.message}`));
-    await page.goto(`${origin}${PAGE_PATH}`);
+    // The server's relay rides in the URL: the page comes from the bridge, another origin.
+    await page.goto(`${origin}${PAGE_PATH}${relayUrl ? `?relay=${encodeURIComponent(relayUrl)}` : ''}`);
     await Promise.race([
       isReady,
       timeout(SESSION_START_TIMEOUT_MS, `the session page did not start in ${SESSION_START_TIMEOUT_MS} ms`),

@@ -20,6 +20,12 @@ import {
   videoRendition,
 } from './hang';
 
+/**
+ * How often the catalog is written again while media flows. Relays keep a track's groups for a
+ * few seconds only, so a watcher who joins later still finds a catalog at once.
+ */
+export const CATALOG_REFRESH_MS = 1000;
+
 interface TrackState {
   track: Moq.Track.Producer;
   group: Moq.Group.Producer | undefined;
@@ -70,8 +76,16 @@ export class BroadcastWriter {
     return state;
   }
 
+  #catalogAt = 0;
+
   #publishCatalog(): void {
     this.#catalog.writeJson(catalogJson(this.#video, this.#audio));
+    this.#catalogAt = Date.now();
+  }
+
+  /** At a group boundary: writes the catalog again when the last one is getting old. */
+  #refreshCatalog(): void {
+    if (Date.now() - this.#catalogAt >= CATALOG_REFRESH_MS) this.#publishCatalog();
   }
 
   /**
@@ -92,6 +106,7 @@ export class BroadcastWriter {
     if (chunk.type === 'key') {
       state.group?.close();
       state.group = state.track.appendGroup();
+      this.#refreshCatalog();
     }
     if (!state.group) return false;
     this.#write(state.group, chunk);
@@ -114,6 +129,7 @@ export class BroadcastWriter {
       state.group?.close();
       state.group = state.track.appendGroup();
       state.groupStart = chunk.timestamp;
+      this.#refreshCatalog();
     }
     this.#write(state.group, chunk);
     return true;

@@ -1,0 +1,114 @@
+/**
+ * End to end, live over MoQ on one `weft serve`: a tab publishes Chromium's fake camera and
+ * microphone from /publish, a server session subscribes, scales the video, halves the gain and
+ * republishes, and a second tab watches the result on /watch/<broadcast>. Then a late watcher of
+ * the camera starts on a keyframe at once, and the publisher leaves and comes back.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.js';
+import type { PlayerStats } from '../../src/studio/live/player';
+import type { PublishStats } from '../../src/studio/live/publisher';
+import { testServer, until } from './support';
+
+const ARTIFACTS = 'artifacts';
+
+const TRANSFORM = `mode: dynamic
+nodes:
+  sub: { kind: transport::moq::subscriber, params: { broadcast: cam } }
+  vdec: { kind: video::decoder, needs: { in: sub.video/data } }
+  scale: { kind: video::scale, params: { width: 320, height: 180 }, needs: vdec }
+  venc: { kind: video::vp9::encoder, params: { keyframe_interval: 30 }, needs: scale }
+  adec: { kind: audio::opus::decoder, needs: sub }
+  gain: { kind: audio::gain, params: { gain: 0.5 }, needs: adec }
+  aenc: { kind: audio::opus::encoder, needs: gain }
+  pub: { kind: transport::moq::publisher, params: { broadcast: out }, needs: { in: aenc, in_1: venc } }
+`;
+
+let server: Awaited<ReturnType<typeof testServer>>;
+let browser: Browser;
+let context: BrowserContext;
+
+const publishStats = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { weftPublish(): PublishStats | undefined }).weftPublish());
+const watchStats = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { weftWatch(): PlayerStats }).weftWatch());
+
+async function goLive(page: Page): Promise<void> {
+  await page.selectOption('#quality', '360');
+  await page.click('#start');
+  await until(async () => (await publishStats(page))?.state === 'live', 20_000, 'the publisher to go live');
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await testServer();
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  });
+  context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('live over MoQ', () => {
+  it('goes from a tab through a server session to another tab, and a late watcher starts on a keyframe', async () => {
+    const publisher = await context.newPage();
+    await publisher.goto(`${server.url}/publish?broadcast=cam`);
+    await until(async () => (await publisher.locator('#camera option').count()) > 1, 10_000, 'the device list');
+    await goLive(publisher);
+    await publisher.screenshot({ path: `${ARTIFACTS}/live-publish.png` });
+
+    const created = await fetch(`${server.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'transform', yaml: TRANSFORM }),
+    });
+    expect(created.status, await created.clone().text()).toBe(200);
+
+    const watcher = await context.newPage();
+    await watcher.goto(`${server.url}/watch/out`);
+    await until(
+      async () => (await watchStats(watcher)).framesDrawn >= 15,
+      45_000,
+      'frames of the transformed broadcast',
+    );
+    const seen = await watchStats(watcher);
+    expect([seen.width, seen.height]).toEqual([320, 180]);
+    expect(seen.firstWasKey).toBe(true);
+    await until(async () => (await watchStats(watcher)).audioPlayed > 5, 20_000, 'audio of the transformed broadcast');
+    await watcher.screenshot({ path: `${ARTIFACTS}/live-watch.png` });
+
+    // A late watcher of the camera: the relay holds the newest group, so its first frame is a
+    // keyframe and comes well within one group (two seconds of video).
+    const late = await context.newPage();
+    await late.goto(`${server.url}/watch/cam`);
+    await until(async () => (await watchStats(late)).framesDrawn >= 1, 20_000, 'the late watcher’s first frame');
+    const lateStats = await watchStats(late);
+    expect(lateStats.firstWasKey).toBe(true);
+    expect((lateStats.firstFrameMs ?? Infinity) - (lateStats.foundMs ?? 0)).toBeLessThan(2000);
+    expect(server.relay.broadcasts()).toEqual(['cam', 'out']);
+
+    // The publisher leaves and comes back: the session picks the camera up again.
+    await publisher.click('#stop');
+    await until(() => !server.relay.broadcasts().includes('cam'), 10_000, 'the camera broadcast to end');
+    const before = (await watchStats(watcher)).framesDrawn;
+    await publisher.click('#start');
+    await until(
+      async () => (await publishStats(publisher))?.state === 'live',
+      20_000,
+      'the publisher to go live again',
+    );
+    await until(
+      async () => (await watchStats(watcher)).framesDrawn > before + 10,
+      45_000,
+      'frames after the publisher came back',
+    );
+    await fetch(`${server.url}/api/v1/sessions/transform`, { method: 'DELETE' });
+  });
+});
