@@ -123,8 +123,8 @@ export class LivePublisher {
     const reader = new MediaStreamTrackProcessor<VideoFrame>({ track }).readable.getReader();
     this.#closers.push(() => void reader.cancel());
     const keyEvery = Math.max(1, KEYFRAME_INTERVAL_S * fps);
-    const clock = new WallClock();
     let n = 0;
+    let lastStamp = 0;
     for (;;) {
       const { value: frame, done } = await reader.read();
       if (done) return;
@@ -134,7 +134,9 @@ export class LivePublisher {
           this.stats.dropped++;
           continue;
         }
-        const stamped = new VideoFrame(frame, { timestamp: clock.stamp(frame.timestamp) });
+        // Stamped with the wall clock as the frame is read (just after capture), kept increasing.
+        lastStamp = Math.max(lastStamp + 1, wallNowMicros());
+        const stamped = new VideoFrame(frame, { timestamp: lastStamp });
         try {
           encoder.encode(stamped, { keyFrame: n % keyEvery === 0 });
         } finally {
