@@ -274,24 +274,3 @@ export async function waitForBroadcast(
     announced.close();
   }
 }
-
-/** Resolves when `path` is no longer announced (its publisher left) or the connection closed. */
-export async function waitForBroadcastEnd(
-  connection: Moq.Connection.Established,
-  path: string,
-  signal: AbortSignal,
-): Promise<void> {
-  const announced = connection.announced(Moq.Path.from(''));
-  const stop = () => announced.close();
-  signal.addEventListener('abort', stop, { once: true });
-  try {
-    for (;;) {
-      const entry = await announced.next();
-      if (!entry) return;
-      if (!entry.active && entry.path === path) return;
-    }
-  } finally {
-    signal.removeEventListener('abort', stop);
-    announced.close();
-  }
-}

@@ -6,9 +6,8 @@
  */
 import * as Catalog from '@moq/hang/catalog';
 import { Legacy } from '@moq/hang/container';
-import type { AudioCodecName, Micros, VideoCodecName } from '../../../engine';
+import type { AudioCodecName, Micros } from '../../../engine';
 import { micros } from '../../../engine';
-import { videoCodecOfString } from '../../media/codecs';
 
 /** StreamKit's track names for a publisher's audio and video. */
 export const AUDIO_TRACK = 'audio/data';
@@ -110,9 +109,6 @@ export function audioCodecOfString(codec: string): AudioCodecName | undefined {
   if (codec.startsWith('pcm')) return 'pcm';
   return undefined;
 }
-
-export { videoCodecOfString };
-export type { VideoCodecName };
 
 /** One media frame in the legacy container. */
 export function encodeFrame(payload: Uint8Array, timestamp: Micros): Uint8Array {

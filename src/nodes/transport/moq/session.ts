@@ -7,7 +7,8 @@ import * as Moq from '@moq/net';
 import type { NodeContext, NodeIO, OutputPort, Packet, PacketType } from '../../../engine';
 import { micros } from '../../../engine';
 import type { AudioRendition, VideoRendition } from './hang';
-import { AUDIO_TRACK, audioCodecOfString, VIDEO_TRACK, videoCodecOfString } from './hang';
+import { videoCodecOfString } from '../../media/codecs';
+import { AUDIO_TRACK, audioCodecOfString, VIDEO_TRACK } from './hang';
 import { BroadcastWriter, connectRelay, describeRelay, readCatalogs, readTrack, waitForBroadcast } from './broadcast';
 
 /** Pause before the first reconnect; it doubles up to `backoff_cap` seconds. */
