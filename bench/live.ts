@@ -116,18 +116,29 @@ try {
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   const rss: number[] = [];
+  // Live heap after a full collection (with --expose-gc): what a leak would grow, unlike RSS,
+  // which also holds what the allocator has not handed back yet.
+  const heap: number[] = [];
+  const gc = (globalThis as { gc?: () => void }).gc;
   while (Date.now() - t0 < FANOUT_S * 1000) {
     await sleep(5000);
     rss.push(process.memoryUsage().rss);
+    if (gc) {
+      gc();
+      const m = process.memoryUsage();
+      heap.push(m.heapUsed + m.arrayBuffers);
+    }
   }
   const cpu = process.cpuUsage(cpu0);
   const secs = (Date.now() - t0) / 1000;
   const sent = ((await pubStats())?.videoFrames ?? 0) - pubStart;
   stop.abort();
   const lost = counts.map((c, i) => Math.max(0, sent - (c.frames - (start[i] ?? 0))));
-  const third = Math.max(1, Math.floor(rss.length / 3));
-  const early = rss.slice(0, third).reduce((a, b) => a + b, 0) / third;
-  const late = rss.slice(-third).reduce((a, b) => a + b, 0) / third;
+  const thirds = (xs: number[]) => {
+    const n = Math.max(1, Math.floor(xs.length / 3));
+    return [xs.slice(0, n).reduce((a, b) => a + b, 0) / n, xs.slice(-n).reduce((a, b) => a + b, 0) / n] as const;
+  };
+  const [early, late] = thirds(rss);
   console.log(
     `fan-out: ${String(WATCHERS)} watchers for ${secs.toFixed(0)} s, ${String(sent)} video frames published:`,
   );
@@ -140,6 +151,12 @@ try {
   console.log(
     `  RSS: first third ${mib(early)} MiB, last third ${mib(late)} MiB, max ${mib(Math.max(...rss))} MiB (${late > early * 1.2 ? 'GROWING' : 'flat'})`,
   );
+  if (heap.length > 0) {
+    const [h0, h1] = thirds(heap);
+    console.log(
+      `  live heap + buffers after GC: first third ${mib(h0)} MiB, last third ${mib(h1)} MiB (${h1 > h0 * 1.2 ? 'GROWING' : 'flat'})`,
+    );
+  }
   console.log(`  relay: ${JSON.stringify(server.relay.stats())}`);
   for (const c of connections) c.close();
 } finally {
