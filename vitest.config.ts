@@ -61,7 +61,12 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      browserProject('browser', ['tests/browser/**/*.test.ts', 'tests/browser/**/*.test.tsx'], CHROMIUM_ARGS),
+      // Chromium's fake camera and microphone, granted without a prompt, for the capture tests.
+      browserProject(
+        'browser',
+        ['tests/browser/**/*.test.ts', 'tests/browser/**/*.test.tsx'],
+        [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+      ),
       // WebGPU tests, in a Chromium of their own: WebGPU on Vulkan (SwiftShader where there is no
       // GPU), flags that would slow the canvas and codec paths of the other browser tests.
       browserProject('browser-gpu', ['tests/browser-gpu/**/*.test.ts'], [...CHROMIUM_ARGS, ...WEBGPU_TEST_ARGS]),
