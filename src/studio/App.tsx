@@ -5,7 +5,7 @@
  * (`run-control.ts`), files and links (`files.ts`) and shortcuts (`shortcuts.ts`) live apart.
  */
 import type { Remote } from 'comlink';
-import { createMemo, createResource, createSignal, onMount, Show } from 'solid-js';
+import { createMemo, createResource, createSignal, lazy, onMount, Show } from 'solid-js';
 import type { NodeDescription } from '../engine';
 import * as commands from './commands';
 import { ConvertView } from './ConvertView';
@@ -23,8 +23,12 @@ import { createRunControl } from './run-control';
 import { RunBar } from './RunBar';
 import { SceneEditor } from './SceneEditor';
 import { bindShortcuts } from './shortcuts';
+import type { StudioView } from './Toolbar';
 import { Toolbar } from './Toolbar';
 import { YamlPanel } from './YamlPanel';
+
+/** The Stream view loads the MoQ libraries: only when it is opened. */
+const StreamView = lazy(async () => ({ default: (await import('./StreamView')).StreamView }));
 
 /** The kind whose selection opens the scene editor. */
 const COMPOSITOR_KIND = 'video::compositor';
@@ -39,7 +43,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
   const describe = (kind: string): NodeDescription | undefined => byKind().get(kind);
   const doc = createDocument(engine);
   const { history, model } = doc;
-  const [view, setView] = createSignal<'editor' | 'convert'>('editor');
+  const [view, setView] = createSignal<StudioView>('editor');
   const [selection, setSelection] = createSignal<Set<string>>(new Set());
   const [selectedEdge, setSelectedEdge] = createSignal<EditorEdge>();
   const [message, setMessage] = createSignal<{ text: string; kind: 'info' | 'error' }>();
@@ -185,6 +189,9 @@ export function App(props: { engine: Remote<EngineApi> }) {
       />
       <Show when={view() === 'convert'}>
         <ConvertView engine={engine} />
+      </Show>
+      <Show when={view() === 'stream'}>
+        <StreamView model={model()} run={run} say={say} message={message()} />
       </Show>
       <main classList={{ hidden: view() !== 'editor' }}>
         <Show when={descriptions()} fallback={<aside class="palette muted">Starting the engine…</aside>}>

@@ -2,6 +2,9 @@
 import { For, Show } from 'solid-js';
 import { SAMPLES, sampleName } from './files';
 
+/** The studio's views. */
+export type StudioView = 'editor' | 'convert' | 'stream';
+
 /** What the toolbar's buttons do. */
 export interface ToolbarActions {
   loadSample(path: string): void;
@@ -17,8 +20,8 @@ export interface ToolbarActions {
 }
 
 export function Toolbar(props: {
-  view: 'editor' | 'convert';
-  onView: (view: 'editor' | 'convert') => void;
+  view: StudioView;
+  onView: (view: StudioView) => void;
   canUndo: boolean;
   canRedo: boolean;
   actions: ToolbarActions;
@@ -33,6 +36,9 @@ export function Toolbar(props: {
         </button>
         <button classList={{ active: props.view === 'convert' }} onClick={() => props.onView('convert')}>
           Convert
+        </button>
+        <button classList={{ active: props.view === 'stream' }} onClick={() => props.onView('stream')}>
+          Stream
         </button>
       </nav>
       <span class="spacer" />

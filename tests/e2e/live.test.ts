@@ -110,5 +110,38 @@ describe('live over MoQ', () => {
       'frames after the publisher came back',
     );
     await fetch(`${server.url}/api/v1/sessions/transform`, { method: 'DELETE' });
+    await until(() => !server.relay.broadcasts().includes('out'), 10_000, 'the session to end');
+    for (const p of [publisher, watcher, late]) await p.close();
+  });
+
+  it('the studio’s Stream view runs the pipeline on the server, publishes the camera into it and watches its output', async () => {
+    const studio = await context.newPage();
+    await studio.goto(`${server.url}/`);
+    await studio.fill(
+      'textarea[aria-label="Pipeline YAML"]',
+      TRANSFORM.replaceAll('cam', 'studio-cam').replaceAll('broadcast: out', 'broadcast: studio-out'),
+    );
+    await studio.waitForSelector('.node[data-node="pub"]');
+    await studio.click('nav.tabs button:has-text("Stream")');
+    await studio.waitForSelector('.live-card.input[data-broadcast="studio-cam"]');
+    await studio.waitForSelector('.live-card.output[data-broadcast="studio-out"]');
+    await studio.click('button:has-text("Start session on server")');
+    await studio.waitForSelector('.stream-session');
+    const id = (await studio.getAttribute('.stream-session', 'data-session')) ?? '';
+    expect(server.sessions.list().map((s) => s.id)).toContain(id);
+    await studio.click('.live-card.input[data-broadcast="studio-cam"] button:has-text("Publish")');
+    await studio.waitForSelector('.live-card.input button:has-text("Stop publishing")');
+    const drawn = async () => Number((await studio.getAttribute('.live-card.output canvas', 'data-frames')) ?? '0');
+    await until(async () => (await drawn()) >= 15, 45_000, 'frames of the session’s output in the Stream view');
+    await until(
+      async () => /320×180/.test(await studio.locator('.live-card.output .status').innerText()),
+      5_000,
+      'the output’s size in its status',
+    );
+    await studio.screenshot({ path: `${ARTIFACTS}/studio-stream.png` });
+    await studio.click('button:has-text("Stop session")');
+    await studio.waitForSelector('.stream-session', { state: 'detached' });
+    await until(() => !server.sessions.list().some((s) => s.id === id), 10_000, 'the session to stop');
+    await studio.close();
   });
 });

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { InputPinSpec, NodeContext, OutputPinSpec } from '../../../engine';
 import { defineNode } from '../../../engine';
-import { DEFAULT_GROUP_DURATION_MS, TRACK_PIN_PATTERN } from './constants';
+import { DEFAULT_GROUP_DURATION_MS, gatewayUrl, TRACK_PIN_PATTERN } from './constants';
 import type { RelayTarget } from './session';
 
 /** The MoQ runtime (`@moq/net`, `@moq/hang`), loaded when a node runs: browser code, not the server's. */
@@ -153,14 +153,6 @@ const peerParams = z
     subscriber_audio_codec: codec,
   })
   .transform((p) => ({ ...p, inputs: p.input_broadcasts ?? (p.input_broadcast ? [p.input_broadcast] : ['input']) }));
-
-/** The relay URL for a gateway path: `/moq/room` on the server's relay (a path outside /moq goes under it). */
-export function gatewayUrl(relay: string, gatewayPath: string): string {
-  const url = new URL(relay);
-  const path = gatewayPath.replace(/\/+$/, '');
-  url.pathname = path === '/moq' || path.startsWith('/moq/') ? path : `/moq${path}`;
-  return url.href;
-}
 
 export const moqPeer = defineNode({
   kind: 'transport::moq::peer',
