@@ -27,6 +27,18 @@ nodes:
   pub: { kind: transport::moq::publisher, params: { broadcast: out }, needs: { in: aenc, in_1: venc } }
 `;
 
+/** StreamKit's moq_peer.yml shape: the peer's input, through gain, back into the peer (a cycle). */
+const PEER = `mode: dynamic
+nodes:
+  moq_peer:
+    kind: transport::moq::peer
+    params: { gateway_path: /moq, input_broadcast: input, output_broadcast: output, allow_reconnect: true }
+    needs: opus_encoder
+  opus_decoder: { kind: audio::opus::decoder, needs: moq_peer }
+  gain: { kind: audio::gain, params: { gain: 0.5 }, needs: opus_decoder }
+  opus_encoder: { kind: audio::opus::encoder, needs: gain }
+`;
+
 let server: Awaited<ReturnType<typeof testServer>>;
 let browser: Browser;
 let context: BrowserContext;
@@ -143,5 +155,34 @@ describe('live over MoQ', () => {
     await studio.waitForSelector('.stream-session', { state: 'detached' });
     await until(() => !server.sessions.list().some((s) => s.id === id), 10_000, 'the session to stop');
     await studio.close();
+  });
+
+  it('transport::moq::peer in a server session: a tab publishes into it, the cycle through gain comes back out, and a publisher may reconnect', async () => {
+    const created = await fetch(`${server.url}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'peer', yaml: PEER }),
+    });
+    expect(created.status, await created.clone().text()).toBe(200);
+    const publisher = await context.newPage();
+    await publisher.goto(`${server.url}/publish?broadcast=input`);
+    await until(async () => (await publisher.locator('#camera option').count()) > 1, 10_000, 'the device list');
+    await publisher.selectOption('#camera', '');
+    await goLive(publisher);
+    const watcher = await context.newPage();
+    await watcher.goto(`${server.url}/watch/output`);
+    await until(async () => (await watchStats(watcher)).audioPlayed > 20, 30_000, 'audio back out of the peer');
+    // allow_reconnect: the peer takes the publisher back after it leaves.
+    await publisher.click('#stop');
+    await until(() => !server.relay.broadcasts().includes('input'), 10_000, 'the input broadcast to end');
+    const before = (await watchStats(watcher)).audioPlayed;
+    await publisher.click('#start');
+    await until(
+      async () => (await watchStats(watcher)).audioPlayed > before + 20,
+      30_000,
+      'audio after the publisher came back',
+    );
+    await fetch(`${server.url}/api/v1/sessions/peer`, { method: 'DELETE' });
+    for (const p of [publisher, watcher]) await p.close();
   });
 });
