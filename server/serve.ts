@@ -24,6 +24,7 @@ import { SessionManager } from './sessions/manager';
 import { MoqRelay } from './relay/relay';
 import { relayHandleProtocols } from './relay/websocket';
 import { mintToken } from './relay/tokens';
+import type { RelayTargetPolicy } from './relay-targets';
 
 /** Default limit on one job's run time: one hour. */
 export const DEFAULT_JOB_TIMEOUT_MS = 60 * 60 * 1000;
@@ -133,10 +134,13 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   await service.start({ requeue: !settings.redisUrl });
   if (settings.work !== false) queue.process((task) => executeJob({ store, pool, jobTimeoutMs }, task), pool.size);
   const allowedHosts = allowedHostNames(settings.host, settings.allowedHosts);
+  // The server's own relay is always allowed; its origin is known once it listens.
+  const relayTargets: RelayTargetPolicy = { allowPrivate: settings.allowPrivateUrls ?? false };
   const sessions = new SessionManager({
     runner: pool,
     registry,
     log,
+    relayTargets,
     ...(settings.maxSessions ? { maxSessions: settings.maxSessions } : {}),
   });
   const relay = new MoqRelay({ log });
@@ -159,6 +163,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       jobTimeoutMs,
       maxMediaSeconds: settings.maxMediaSeconds ?? DEFAULT_MAX_MEDIA_SECONDS,
       tmpDir: join(dataDir, 'tmp'),
+      relayTargets,
     },
   });
   // Twice the message limit, so a message just over it is answered with an error, not a hang-up.
@@ -176,6 +181,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   const info = server.address() as AddressInfo;
   const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   const url = `http://${host}:${info.port}`;
+  relayTargets.ownOrigin = url;
   // The headless pages come from the driver's bridge (another origin), so their MoQ nodes show a
   // token of the server's own; it is renewed well before it expires.
   const relayToken = async () => {

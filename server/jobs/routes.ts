@@ -30,6 +30,8 @@ import type { JobService } from './service';
 import { BodyError, MAX_FIELD_BYTES, readText, readUpload } from './upload';
 import type { UploadedFile } from './upload';
 import { fetchUrlInput, OutboundError } from './url-input';
+import type { RelayTargetPolicy } from '../relay-targets';
+import { relayTargetProblem } from '../relay-targets';
 
 export interface JobRoutesOptions {
   registry: NodeRegistry;
@@ -43,6 +45,8 @@ export interface JobRoutesOptions {
   maxMediaSeconds: number;
   /** Scratch space for uploads in flight and `/process`. */
   tmpDir: string;
+  /** Which relays MoQ nodes may reach (the server's own always). */
+  relayTargets?: RelayTargetPolicy;
 }
 
 type ErrorStatus = 400 | 404 | 409 | 413 | 500 | 502 | 503;
@@ -190,6 +194,11 @@ export function jobRoutes(options: JobRoutesOptions) {
     const over = withOverrides(check.pipeline, overrides, registry);
     if (over.error) refuse(400, 'bad_request', clip(over.error, 200), { param: 'set' });
     if (over.issues) throw new Refusal(c.json({ error: issuesError(over.issues) }, 400));
+    const relayProblem = await relayTargetProblem(
+      Object.entries(overrideParams(check.pipeline, overrides).nodes).map(([id, n]) => ({ id, ...n })),
+      options.relayTargets ?? { allowPrivate: options.allowPrivateUrls },
+    );
+    if (relayProblem) refuse(400, 'forbidden_url', relayProblem, { param: 'url' });
     const names = [...files.map((f) => f.name), ...urls.map(([n]) => n)];
     const bad = names.find((n) => !isSafeName(n));
     if (bad !== undefined)

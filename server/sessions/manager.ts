@@ -12,6 +12,8 @@ import type { ControlAnswer, SessionWireEvent } from '../../src/headless/protoco
 import { SESSION_HOST } from '../../src/headless/protocol';
 import type { SessionPage, SessionPageHandlers } from '../../src/headless/session-page';
 import { SessionOpenError } from '../../src/headless/session-page';
+import type { NodeRef, RelayTargetPolicy } from '../relay-targets';
+import { addedNodes, relayTargetProblem } from '../relay-targets';
 
 /** Sessions one server runs at once by default. */
 export const DEFAULT_MAX_SESSIONS = 4;
@@ -63,6 +65,8 @@ export interface SessionManagerOptions {
   registry: NodeRegistry;
   maxSessions?: number;
   log?: (line: string) => void;
+  /** Which relays MoQ nodes may reach (the server's own always); unchecked when absent. */
+  relayTargets?: RelayTargetPolicy;
 }
 
 /** The server's live sessions. */
@@ -71,6 +75,7 @@ export class SessionManager {
   readonly #runner: SessionRunner;
   readonly #registry: NodeRegistry;
   readonly #log: (line: string) => void;
+  readonly #relayTargets: RelayTargetPolicy | undefined;
   readonly #sessions = new Map<string, Entry>();
   readonly #listeners = new Set<(event: SessionBusEvent) => void>();
   #closed = false;
@@ -80,6 +85,7 @@ export class SessionManager {
     this.#registry = options.registry;
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.#log = options.log ?? ((line) => console.error(line));
+    this.#relayTargets = options.relayTargets;
   }
 
   /** Subscribes to every session's events; returns the unsubscribe function. */
@@ -115,7 +121,7 @@ export class SessionManager {
       throw new SessionError(409, 'conflict', `a session named '${clip(name)}' exists; choose another name`);
     }
     const pipeline = text ?? EMPTY_SESSION;
-    if (text !== undefined) this.#check(text);
+    if (text !== undefined) await this.#checkRelays(this.#check(text));
     if (this.#sessions.size >= this.maxSessions) {
       throw new SessionError(
         429,
@@ -154,6 +160,7 @@ export class SessionManager {
     await entry.opening;
     if (!entry.page) return { action: 'error', message: `Session '${clip(idOrName)}' not found` };
     try {
+      await this.#checkRelays(addedNodes(request));
       return await entry.page.control(request);
     } catch (error) {
       return { action: 'error', message: `session ${entry.info.id}: ${(error as Error).message}` };
@@ -182,7 +189,14 @@ export class SessionManager {
     await this.#entry(idOrName)?.page?.crash();
   }
 
-  #check(text: string): void {
+  /** Refuses nodes whose `url` points at a relay the server may not reach. */
+  async #checkRelays(nodes: NodeRef[]): Promise<void> {
+    if (!this.#relayTargets) return;
+    const problem = await relayTargetProblem(nodes, this.#relayTargets);
+    if (problem) throw new SessionError(400, 'forbidden_url', problem);
+  }
+
+  #check(text: string): NodeRef[] {
     const { pipeline, issues, valid } = checkPipelineText(text, this.#registry, { host: SESSION_HOST });
     if (pipeline && valid && pipeline.mode === 'oneshot') {
       throw new SessionError(
@@ -200,6 +214,7 @@ export class SessionManager {
         issues,
       );
     }
+    return Object.entries(pipeline.nodes).map(([id, n]) => ({ id, ...n }));
   }
 
   #entry(idOrName: string): Entry | undefined {

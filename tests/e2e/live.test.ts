@@ -157,6 +157,26 @@ describe('live over MoQ', () => {
     await studio.close();
   });
 
+  it('refuses a session whose MoQ node points at a private address; the server’s own relay by URL is fine', async () => {
+    const create = (yaml: string) =>
+      fetch(`${server.url}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ yaml }),
+      });
+    const refused = await create(
+      TRANSFORM.replace('params: { broadcast: cam }', 'params: { url: "http://10.9.8.7/moq", broadcast: cam }'),
+    );
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/node 'sub' \(transport::moq::subscriber\) param url 10\.9\.8\.7/);
+    const own = await create(
+      TRANSFORM.replace('params: { broadcast: cam }', `params: { url: "${server.url}/moq", broadcast: cam }`),
+    );
+    expect(own.status, await own.clone().text()).toBe(200);
+    const { session_id: id } = (await own.json()) as { session_id: string };
+    await fetch(`${server.url}/api/v1/sessions/${id}`, { method: 'DELETE' });
+  });
+
   it('transport::moq::peer in a server session: a tab publishes into it, the cycle through gain comes back out, and a publisher may reconnect', async () => {
     const created = await fetch(`${server.url}/api/v1/sessions`, {
       method: 'POST',

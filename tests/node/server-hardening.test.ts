@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobError } from '../../src/headless/driver';
+import { addedNodes, relayTargetProblem } from '../../server/relay-targets';
 import type { Harness } from '../support/server-harness';
 import { eventually, JOB_PIPELINE, jobForm, startHarness } from '../support/server-harness';
 
@@ -312,6 +313,65 @@ describe('bounded bodies and jobs', () => {
     const check = (await res.json()) as { valid: boolean; issues: { code: string; node?: string }[] };
     expect(check.valid).toBe(false);
     expect(check.issues[0]).toMatchObject({ code: 'unsupported_host', node: 'read' });
+  });
+});
+
+describe('relays the server’s MoQ nodes may reach', () => {
+  const node = (url: string, kind = 'transport::moq::subscriber') => ({
+    id: 'sub',
+    kind,
+    params: { url, broadcast: 'x' },
+  });
+  const own = { allowPrivate: false, ownOrigin: 'http://127.0.0.1:4545' };
+
+  it('allows the server’s own relay (by any loopback name) and refuses private, loopback and odd targets', async () => {
+    expect(await relayTargetProblem([node('http://127.0.0.1:4545/moq')], own)).toBeUndefined();
+    expect(await relayTargetProblem([node('http://localhost:4545/moq/room')], own)).toBeUndefined();
+    expect(
+      await relayTargetProblem([{ id: 'sub', kind: 'transport::moq::subscriber', params: {} }], own),
+    ).toBeUndefined();
+    for (const url of [
+      'http://10.0.0.7/moq',
+      'http://127.0.0.1:6379/moq',
+      'http://[::1]:80/moq',
+      'http://169.254.169.254/',
+    ]) {
+      expect(await relayTargetProblem([node(url)], own)).toMatch(
+        /node 'sub' \(transport::moq::subscriber\) param url.*private/,
+      );
+    }
+    // A name is resolved first: localhost on another port is not this server.
+    expect(await relayTargetProblem([node('http://localhost:9/moq', 'transport::moq::publisher')], own)).toMatch(
+      /resolves to (127\.0\.0\.1|::1), a private address/,
+    );
+    expect(await relayTargetProblem([node('file:///etc/passwd')], own)).toMatch(/must be http or https/);
+    expect(await relayTargetProblem([node('http://10.0.0.7/moq')], { ...own, allowPrivate: true })).toBeUndefined();
+  });
+
+  it('finds the nodes a control request adds, alone or in a batch', () => {
+    expect(addedNodes({ action: 'addnode', node_id: 'a', kind: 'k', params: { url: 'u' } })).toEqual([
+      { id: 'a', kind: 'k', params: { url: 'u' } },
+    ]);
+    expect(
+      addedNodes({
+        action: 'applybatch',
+        operations: [
+          { action: 'removenode', node_id: 'b' },
+          { action: 'addnode', node_id: 'c', kind: 'k2' },
+        ],
+      }),
+    ).toEqual([{ id: 'c', kind: 'k2', params: undefined }]);
+    expect(addedNodes({ action: 'tunenode', node_id: 'a', message: 'Start' })).toEqual([]);
+  });
+
+  it('refuses a job whose MoQ node points at a private address, naming the node and the param', async () => {
+    harness = await startHarness();
+    const text =
+      'mode: oneshot\nnodes:\n  sub: { kind: transport::moq::subscriber, params: { url: "http://192.168.1.20/moq", broadcast: cam } }\n  dec: { kind: video::decoder, needs: { in: sub.video/data } }\n  enc: { kind: video::vp9::encoder, needs: dec }\n  mux: { kind: containers::webm::muxer, needs: enc }\n  out: { kind: streamkit::http_output, needs: mux }\n';
+    const { status, body } = await submit(harness, jobForm(text, {}));
+    expect(status, JSON.stringify(body)).toBe(400);
+    expect(body.error?.code).toBe('forbidden_url');
+    expect(body.error?.message).toMatch(/node 'sub' \(transport::moq::subscriber\) param url 192\.168\.1\.20/);
   });
 });
 
