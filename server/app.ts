@@ -9,7 +9,8 @@ import type { Issue, NodeRegistry } from '../src/engine';
 import { MAX_PIPELINE_BYTES, PACKET_KINDS } from '../src/engine';
 import { originGuard, requireToken } from './guards';
 import { BodyError, readText } from './jobs/upload';
-import { checkPipeline } from './pipeline-check';
+import { checkPipeline, filePathIssue } from './pipeline-check';
+import { FileAccess } from '../src/headless/file-access';
 import type { JobRoutesOptions } from './jobs/routes';
 import { jobRoutes } from './jobs/routes';
 import type { JobQueue } from './jobs/queue';
@@ -104,6 +105,9 @@ export function createApp(options: AppOptions) {
     // Counted while read, so a chunked body without Content-Length is bounded too.
     const text = await readText(c.req.raw, MAX_PIPELINE_BYTES, 'a pipeline document');
     const check = checkPipeline(text, options.registry);
+    // A file path this server would refuse is reported here too, before anything is submitted.
+    const pathIssue = check.ok ? filePathIssue(check.pipeline, options.jobs?.files ?? new FileAccess()) : undefined;
+    if (pathIssue) return c.json({ valid: false, issues: [pathIssue, ...check.issues] }, 200 as ContentfulStatusCode);
     return c.json({ valid: check.ok, issues: check.issues }, 200 as ContentfulStatusCode);
   });
 

@@ -17,7 +17,8 @@ import { DEFAULT_MAX_UPLOAD_BYTES } from './app';
 import { executeJob } from './jobs/execute';
 import { JobStore } from './jobs/store';
 import { fetchUrlInput } from './jobs/url-input';
-import { bindInputs, checkPipeline, parseOverrides } from './pipeline-check';
+import { bindInputs, checkPipeline, filePathIssue, parseOverrides } from './pipeline-check';
+import { DEFAULT_READ_PATTERNS, FileAccess } from '../src/headless/file-access';
 import { ProgressBar } from './progress';
 import { createQueue, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_RETENTION_MS, SHUTDOWN_TIMEOUT_MS, startServer } from './serve';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
@@ -39,10 +40,14 @@ const DEFAULT_DIST = join(PROJECT_ROOT, 'dist');
 const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
 
   weft run PIPELINE [-i NAME=PATH|URL]... [-o NAME=PATH]... [--set NODE.PARAM=VALUE]...
+                    [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR]
                     (-i PATH / -o PATH bind the pipeline's default input / output)
   weft serve [--host H] [--port P] [--data DIR] [--workers N] [--redis URL] [--allow-private-urls]
              [--allowed-hosts NAME,…] [--max-upload-mb N] [--max-duration SECONDS] [--job-timeout SECONDS]
              [--max-sessions N] [--assets DIR]
+             [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR]
+             (core::file_reader / file_writer paths: read 'samples/**' and write nothing by default,
+              relative to --files-root, the working directory unless given)
   weft validate PIPELINE
   weft token [--publish PATTERN]... [--subscribe PATTERN]... [--root PATH] [--ttl 1h] [--data DIR]
              (a MoQ relay token, signed with the key in the data directory, for ?jwt=)
@@ -54,6 +59,26 @@ ${SESSION_USAGE}
 
 /** Commands that run until stopped; their process exits when they return. */
 export const LONG_RUNNING: ReadonlySet<string> = new Set(['serve', 'worker']);
+
+/** The flags that say which server files file_reader / file_writer may use. */
+const FILE_FLAGS = {
+  'allow-read': { type: 'string' as const, multiple: true as const },
+  'allow-write': { type: 'string' as const, multiple: true as const },
+  'files-root': { type: 'string' as const },
+};
+
+function fileAccessOptions(values: { 'allow-read'?: string[]; 'allow-write'?: string[]; 'files-root'?: string }) {
+  return {
+    // --allow-read adds to StreamKit's default, as a user adding one folder expects.
+    read: [...DEFAULT_READ_PATTERNS, ...(values['allow-read'] ?? [])],
+    write: values['allow-write'] ?? [],
+    ...(values['files-root'] ? { root: values['files-root'] } : {}),
+  };
+}
+
+function fileAccessOf(values: Parameters<typeof fileAccessOptions>[0]): FileAccess {
+  return new FileAccess(fileAccessOptions(values));
+}
 
 /** A usage error: printed with the usage text, exit code 2. */
 class UsageError extends Error {}
@@ -106,11 +131,16 @@ function printIssues(path: string, issues: Parameters<typeof formatIssue>[0][]):
  * Reads and checks a pipeline file and binds `-i` / `-o` to its job inputs and outputs. Prints the
  * problems and returns undefined when the pipeline is invalid; an input that does not fit is a usage error.
  */
-async function loadJob(file: string | undefined, inputList: string[], outputList: string[]) {
+async function loadJob(file: string | undefined, inputList: string[], outputList: string[], files?: FileAccess) {
   const text = await readPipeline(file);
   const check = checkPipeline(text, createRegistry());
   if (!check.ok) {
     printIssues(file ?? '', check.issues);
+    return undefined;
+  }
+  const pathIssue = files && filePathIssue(check.pipeline, files);
+  if (pathIssue) {
+    printIssues(file ?? '', [pathIssue]);
     return undefined;
   }
   const io = jobIo(check.pipeline);
@@ -130,11 +160,13 @@ async function cmdRun(args: string[]): Promise<number> {
       output: { type: 'string', short: 'o', multiple: true, default: [] },
       set: { type: 'string', multiple: true, default: [] },
       'allow-private-urls': { type: 'boolean', default: false },
+      ...FILE_FLAGS,
       timeout: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
     },
   });
-  const job = await loadJob(positionals[0], values.input, values.output);
+  const files = fileAccessOf(values);
+  const job = await loadJob(positionals[0], values.input, values.output, files);
   if (!job) return EXIT_USAGE;
   const { text, inputs, outputs } = job;
   for (const o of job.io.outputs)
@@ -164,6 +196,7 @@ async function cmdRun(args: string[]): Promise<number> {
     const outcome = await pool.run({
       pipeline: text,
       inputs: paths,
+      files,
       openOutput: (name) => {
         const path = outputs.get(name);
         if (!path) throw new Error(`no -o for output '${name}'`);
@@ -211,6 +244,7 @@ async function cmdServe(args: string[]): Promise<number> {
       'job-timeout': { type: 'string' },
       'retention-hours': { type: 'string' },
       'allowed-hosts': { type: 'string', default: process.env.WEFT_ALLOWED_HOSTS },
+      ...FILE_FLAGS,
     },
   });
   const port = Number(values.port);
@@ -236,6 +270,7 @@ async function cmdServe(args: string[]): Promise<number> {
     ...(values.workers ? { workers: Number(values.workers) } : {}),
     ...(values.redis ? { redisUrl: values.redis } : {}),
     allowPrivateUrls: values['allow-private-urls'],
+    files: fileAccessOptions(values),
     ...(maxUploadMb ? { maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024) } : {}),
     ...(maxDuration ? { maxMediaSeconds: maxDuration } : {}),
     ...(maxSessions ? { maxSessions } : {}),

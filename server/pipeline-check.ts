@@ -6,6 +6,7 @@ import type { Issue, NodeRegistry, Pipeline } from '../src/engine';
 import { checkPipelineText, formatIssue } from '../src/engine';
 import { HEADLESS_HOST } from '../src/headless/protocol';
 import { jobIo } from '../src/nodes';
+import type { FileAccess } from '../src/headless/file-access';
 
 /** A pipeline that parsed and compiled, or every problem found. */
 export type CheckResult = { ok: true; pipeline: Pipeline; issues: Issue[] } | { ok: false; issues: Issue[] };
@@ -86,4 +87,23 @@ export function parseOverrides(list: readonly string[]): Record<string, Record<s
     (out[node] ??= {})[param] = value;
   }
   return out;
+}
+
+/** The params that name server files, and whether each is read or written. */
+const FILE_PARAMS: Record<string, { param: string; how: 'read' | 'write' }> = {
+  'core::file_reader': { param: 'path', how: 'read' },
+  'core::file_writer': { param: 'path', how: 'write' },
+  'core::script': { param: 'script_path', how: 'read' },
+};
+
+/** The first file path of `pipeline` that `files` does not allow, as an issue naming node and param. */
+export function filePathIssue(pipeline: Pipeline, files: FileAccess): Issue | undefined {
+  for (const [id, node] of Object.entries(pipeline.nodes)) {
+    const spec = FILE_PARAMS[node.kind];
+    const value = spec && (node.params as Record<string, unknown> | undefined)?.[spec.param];
+    if (!spec || typeof value !== 'string') continue;
+    const problem = spec.how === 'read' ? files.readProblem(value) : files.writeProblem(value);
+    if (problem) return { code: 'forbidden_path', severity: 'error', node: id, param: spec.param, message: problem };
+  }
+  return undefined;
 }

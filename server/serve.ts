@@ -25,6 +25,8 @@ import { MoqRelay } from './relay/relay';
 import { relayHandleProtocols } from './relay/websocket';
 import { mintToken } from './relay/tokens';
 import type { RelayTargetPolicy } from './relay-targets';
+import type { FileAccessOptions } from '../src/headless/file-access';
+import { FileAccess } from '../src/headless/file-access';
 
 /** Default limit on one job's run time: one hour. */
 export const DEFAULT_JOB_TIMEOUT_MS = 60 * 60 * 1000;
@@ -50,6 +52,8 @@ export interface ServerSettings {
   jobTimeoutMs?: number;
   retentionMs?: number;
   allowPrivateUrls?: boolean;
+  /** Server files file_reader / file_writer may use (default: read `samples/**` under the working directory, write none). */
+  files?: FileAccessOptions;
   /** Most media one job may produce, in seconds. */
   maxMediaSeconds?: number;
   /** Extra host names to answer to (`--allowed-hosts`); `*` accepts any. */
@@ -132,7 +136,9 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   const jobTimeoutMs = settings.jobTimeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
   // With Redis the queue itself survives restarts: only the embedded queue needs re-adding.
   await service.start({ requeue: !settings.redisUrl });
-  if (settings.work !== false) queue.process((task) => executeJob({ store, pool, jobTimeoutMs }, task), pool.size);
+  const files = new FileAccess(settings.files);
+  if (settings.work !== false)
+    queue.process((task) => executeJob({ store, pool, jobTimeoutMs, files }, task), pool.size);
   const allowedHosts = allowedHostNames(settings.host, settings.allowedHosts);
   // The server's own relay is always allowed; its origin is known once it listens.
   const relayTargets: RelayTargetPolicy = { allowPrivate: settings.allowPrivateUrls ?? false };
@@ -164,6 +170,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       maxMediaSeconds: settings.maxMediaSeconds ?? DEFAULT_MAX_MEDIA_SECONDS,
       tmpDir: join(dataDir, 'tmp'),
       relayTargets,
+      files,
     },
   });
   // Twice the message limit, so a message just over it is answered with an error, not a hang-up.

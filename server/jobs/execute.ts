@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { JobProgress, PipelineRunner } from '../../src/headless/driver';
 import { JobError } from '../../src/headless/driver';
+import { FileAccess } from '../../src/headless/file-access';
 import { fileSink } from '../../src/headless/file-sink';
 import type { JobRecord } from './record';
 import { FINAL_STATES } from './record';
@@ -30,6 +31,8 @@ export interface ExecuteOptions {
   /** Whole-job limit in ms (0: none). */
   jobTimeoutMs: number;
   maxAttempts?: number;
+  /** Server files file_reader / file_writer may use (StreamKit's `[security]` defaults when absent). */
+  files?: FileAccess;
 }
 
 /** Runs one attempt of `task`. Throws `RetryableError` when the worker was lost and attempts remain. */
@@ -61,6 +64,7 @@ export async function executeJob(options: ExecuteOptions, task: QueueTask): Prom
   try {
     const outcome = await pool.run({
       pipeline: record.pipeline,
+      files: options.files ?? new FileAccess(),
       inputs: Object.fromEntries(record.inputs.map((i) => [i.name, store.inputPath(task.id, i.name)])),
       openOutput: (name, contentType) => {
         if (!isSafeName(name)) throw new Error(`output name '${name}' is not allowed (letters, digits, _ . -)`);

@@ -22,7 +22,8 @@ import { HEADLESS_HOST } from '../../src/headless/protocol';
 import { fileSink } from '../../src/headless/file-sink';
 import { outputHeaders } from '../guards';
 import { checkOutboundUrl } from '../outbound';
-import { bindInputs, checkJobPipeline, issuesError, parseOverrides } from '../pipeline-check';
+import { bindInputs, checkJobPipeline, filePathIssue, issuesError, parseOverrides } from '../pipeline-check';
+import { FileAccess } from '../../src/headless/file-access';
 import { inside, isJobId, isSafeName } from './ids';
 import type { JobRecord } from './record';
 import { FINAL_STATES, publicJob } from './record';
@@ -47,9 +48,11 @@ export interface JobRoutesOptions {
   tmpDir: string;
   /** Which relays MoQ nodes may reach (the server's own always). */
   relayTargets?: RelayTargetPolicy;
+  /** The server files file_reader / file_writer may use (StreamKit's `[security]` defaults when absent). */
+  files?: FileAccess;
 }
 
-type ErrorStatus = 400 | 404 | 409 | 413 | 500 | 502 | 503;
+type ErrorStatus = 400 | 403 | 404 | 409 | 413 | 500 | 502 | 503;
 
 /** A refused request's response, typed so that the client sees the error shape. */
 type ApiErrorResponse = Response & TypedResponse<{ error: { code: string; message: string } }, ErrorStatus, 'json'>;
@@ -117,6 +120,7 @@ export function jobRoutes(options: JobRoutesOptions) {
   const { registry, service } = options;
   const store = service.store;
   const maxMediaUs = options.maxMediaSeconds * 1_000_000;
+  const fileAccess = options.files ?? new FileAccess();
 
   /** A fresh scratch directory under the data dir. */
   const scratch = () => inside(options.tmpDir, randomUUID());
@@ -194,6 +198,9 @@ export function jobRoutes(options: JobRoutesOptions) {
     const over = withOverrides(check.pipeline, overrides, registry);
     if (over.error) refuse(400, 'bad_request', clip(over.error, 200), { param: 'set' });
     if (over.issues) throw new Refusal(c.json({ error: issuesError(over.issues) }, 400));
+    // A path outside the allowed ones is forbidden (403), as StreamKit answers.
+    const pathIssue = filePathIssue(overrideParams(check.pipeline, overrides), fileAccess);
+    if (pathIssue) throw new Refusal(c.json({ error: { ...issuesError([pathIssue]), code: 'forbidden_path' } }, 403));
     const relayProblem = await relayTargetProblem(
       Object.entries(overrideParams(check.pipeline, overrides).nodes).map(([id, n]) => ({ id, ...n })),
       options.relayTargets ?? { allowPrivate: options.allowPrivateUrls },
@@ -413,6 +420,7 @@ export function jobRoutes(options: JobRoutesOptions) {
         await options.pool.run({
           pipeline: accepted.text,
           inputs,
+          files: fileAccess,
           openOutput: (name, contentType) => {
             if (output)
               throw new Error('/api/v1/process returns one output; the pipeline has several http_output nodes');

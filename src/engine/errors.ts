@@ -98,7 +98,8 @@ export type IssueCode =
   | 'not_tunable'
   | 'empty'
   | 'unsupported_host'
-  | 'too_large';
+  | 'too_large'
+  | 'forbidden_path';
 
 /** A position in a pipeline's source text, 1-based. */
 export interface SourcePosition {

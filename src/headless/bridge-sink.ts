@@ -24,6 +24,25 @@ export async function openBridgeOutput(
   return new BridgeSink(url);
 }
 
+/** `core::file_reader` on the server: the file's bytes, or an error saying why it may not be read. */
+export async function readBridgeFile(
+  ioBase: string,
+  path: string,
+  signal: AbortSignal,
+): Promise<ReadableStream<Uint8Array>> {
+  const response = await fetch(`${ioBase}/file?path=${encodeURIComponent(path)}`, { signal });
+  if (!response.ok || !response.body) throw new Error(await response.text());
+  return response.body;
+}
+
+/** `core::file_writer` on the server: opens the file (if the server allows it) and returns its sink. */
+export async function openBridgeFile(ioBase: string, path: string): Promise<ByteSink> {
+  const response = await fetch(`${ioBase}/file?path=${encodeURIComponent(path)}`, { method: 'POST' });
+  if (!response.ok) throw new Error(await response.text());
+  const { name } = (await response.json()) as { name: string };
+  return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`);
+}
+
 class BridgeSink implements ByteSink {
   readonly #url: string;
   #pending: Uint8Array[] = [];

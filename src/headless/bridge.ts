@@ -13,6 +13,9 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { assetFiles } from './asset-files';
+import type { FileAccess } from './file-access';
+import { FileAccessError } from './file-access';
+import { fileSink } from './file-sink';
 import { OUTPUT_CHUNK_BYTES } from './protocol';
 
 /** Where a job's output bytes go (a file, an HTTP response…). */
@@ -28,6 +31,8 @@ export interface BridgeJob {
   /** Input name → file path. */
   inputs: ReadonlyMap<string, string>;
   openOutput(name: string, contentType: string | undefined): Promise<OutputSink>;
+  /** The server files `core::file_reader` / `core::file_writer` may use; none when absent. */
+  files?: FileAccess;
 }
 
 /** A running bridge. */
@@ -43,7 +48,12 @@ export interface Bridge {
 interface Registered {
   job: BridgeJob;
   outputs: Map<string, OutputSink>;
+  /** Files opened for writing so far (their outputs are named `file-<n>`). */
+  files: number;
 }
+
+/** The prefix of the output names of files written by `core::file_writer`. */
+export const FILE_OUTPUT_PREFIX = 'file-';
 
 const fail = (c: Context, status: 400 | 403 | 404 | 409, message: string) => c.text(message, status);
 
@@ -60,6 +70,38 @@ export async function startBridge(distDir: string, assetsDir?: string): Promise<
     const size = (await stat(path)).size;
     const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
     return c.body(body, 200, { 'content-length': String(size), 'content-type': 'application/octet-stream' });
+  });
+
+  // core::file_reader: a server file the job's FileAccess allows, streamed.
+  app.get('/io/:secret/file', async (c) => {
+    const entry = jobs.get(c.req.param('secret'));
+    if (!entry) return fail(c, 403, 'unknown job');
+    if (!entry.job.files) return fail(c, 403, 'this run may not read server files');
+    try {
+      const path = await entry.job.files.resolveRead(c.req.query('path') ?? '');
+      const size = (await stat(path)).size;
+      const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+      return c.body(body, 200, { 'content-length': String(size), 'content-type': 'application/octet-stream' });
+    } catch (error) {
+      if (error instanceof FileAccessError) return fail(c, error.status, error.message);
+      throw error;
+    }
+  });
+
+  // core::file_writer: opens a server file as an output of the job (chunks go to /out/<name>).
+  app.post('/io/:secret/file', async (c) => {
+    const entry = jobs.get(c.req.param('secret'));
+    if (!entry) return fail(c, 403, 'unknown job');
+    if (!entry.job.files) return fail(c, 403, 'this run may not write server files');
+    try {
+      const path = await entry.job.files.resolveWrite(c.req.query('path') ?? '');
+      const name = `${FILE_OUTPUT_PREFIX}${String(++entry.files)}`;
+      entry.outputs.set(name, await fileSink(path));
+      return c.json({ name }, 200);
+    } catch (error) {
+      if (error instanceof FileAccessError) return fail(c, error.status, error.message);
+      throw error;
+    }
   });
 
   app.post('/io/:secret/out/:name/:op', async (c) => {
@@ -103,7 +145,7 @@ export async function startBridge(distDir: string, assetsDir?: string): Promise<
   return {
     origin: `http://127.0.0.1:${port}`,
     register(secret, job) {
-      jobs.set(secret, { job, outputs: new Map() });
+      jobs.set(secret, { job, outputs: new Map(), files: 0 });
       return `/io/${secret}`;
     },
     async unregister(secret) {

@@ -5,6 +5,7 @@
  * crashes or hangs under a run fails it with a retryable `JobError` that says so; the pool
  * (`pool.ts`) replaces the page.
  */
+import type { FileAccess } from './file-access';
 import type { JobErrorInfo, NodeProgress, PageJob, ParsedPageEvent } from './protocol';
 
 export { HeadlessPool, defaultPoolSize, WORKER_START_TIMEOUT_MS } from './pool';
@@ -36,6 +37,8 @@ export interface RunRequest {
   /** Input name → file path. */
   inputs: Record<string, string>;
   openOutput(name: string, contentType: string | undefined): Promise<OutputSink>;
+  /** Server files `core::file_reader` / `core::file_writer` may use (none when absent). */
+  files?: FileAccess;
   overrides?: PageJob['overrides'];
   signal?: AbortSignal;
   /** Whole-job limit in ms (0 or absent: none). */

@@ -3,12 +3,17 @@
  * output is removed rather than left half-written.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import type { OutputSink } from './bridge';
 
-/** Opens `path` for writing (truncating it) and returns a sink. `onWrite` sees the size so far. */
+/**
+ * Opens `path` for writing (truncating it) and returns a sink; a symbolic link there is refused,
+ * not written through. `onWrite` sees the size so far.
+ */
 export async function fileSink(path: string, onWrite?: (bytes: number) => void): Promise<OutputSink> {
-  const handle: FileHandle = await open(path, 'w', 0o644);
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = constants;
+  const handle: FileHandle = await open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644);
   let size = 0;
   let closed = false;
   return {

@@ -284,6 +284,7 @@ export class HeadlessPool implements PipelineRunner {
     const ioBase = this.#bridge.register(secret, {
       inputs: new Map(Object.entries(request.inputs)),
       openOutput: (name, type) => request.openOutput(name, type),
+      ...(request.files ? { files: request.files } : {}),
     });
     const job: PageJob = {
       id: secret.slice(0, 12),
@@ -292,6 +293,7 @@ export class HeadlessPool implements PipelineRunner {
       ...(this.relayUrl ? { moqRelay: this.relayUrl } : {}),
       inputs: Object.keys(request.inputs),
       ...(request.overrides ? { overrides: request.overrides } : {}),
+      ...(request.files ? { files: true } : {}),
     };
     const onWarning = request.onWarning;
     try {

@@ -11,13 +11,11 @@
 import { z } from 'zod';
 import type { HostProfile } from '../engine';
 
-/** What the headless page offers nodes: job inputs and outputs, nothing else (no files, no devices). */
+/** What the headless page offers nodes: job inputs and outputs, the server files its settings allow, the relay; no devices. */
 export const HEADLESS_HOST: HostProfile = {
   name: "the server's headless pages",
-  services: ['openInput', 'openOutput', 'moqRelay'],
+  services: ['openInput', 'openOutput', 'moqRelay', 'readFile', 'writeFile'],
   hints: {
-    readFile: 'send the file as a job input (an upload or URL) and read it with streamkit::http_input',
-    writeFile: 'write it with streamkit::http_output and download the job output',
     openCapture: 'capture sources run in the studio tab, where the browser asks for the device',
   },
 };
@@ -29,8 +27,8 @@ export const SESSION_HOST: HostProfile = {
   hints: {
     openInput: 'streamkit::http_input is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',
     openOutput: 'streamkit::http_output is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',
-    readFile: HEADLESS_HOST.hints?.readFile ?? '',
-    writeFile: HEADLESS_HOST.hints?.writeFile ?? '',
+    readFile: 'server files are read by jobs (POST /api/v1/jobs), not yet by live sessions',
+    writeFile: 'server files are written by jobs (POST /api/v1/jobs), not yet by live sessions',
     openCapture: 'capture sources run in the studio tab, where the browser asks for the device',
   },
 };
@@ -49,6 +47,8 @@ export interface PageJob {
   overrides?: Record<string, Record<string, unknown>>;
   /** The server's MoQ relay, for MoQ nodes (the page itself is served by the bridge, not the server). */
   moqRelay?: string;
+  /** Whether `core::file_reader` / `core::file_writer` may use server files (through `/file`). */
+  files?: boolean;
 }
 
 /** The JSON error a failed job reports (the same shape as the API's errors). */

@@ -7,7 +7,7 @@
 import { expose } from 'comlink';
 import { PipelineRun } from '../engine';
 import { browserGpu, createRegistry, openAsset, originRelay, RUN_HOOKS } from '../nodes';
-import { openBridgeOutput } from './bridge-sink';
+import { openBridgeFile, openBridgeOutput, readBridgeFile } from './bridge-sink';
 import { LiveSessions } from './live-sessions';
 import type { PageEvent, PageJob, SessionOpenResult } from './protocol';
 import { PROGRESS_INTERVAL_MS } from './protocol';
@@ -54,6 +54,12 @@ const api: RunWorkerApi = {
       inputs,
       host: {
         openOutput: (name, type) => openBridgeOutput(job.ioBase, name, type),
+        ...(job.files
+          ? {
+              readFile: (path: string, signal: AbortSignal) => readBridgeFile(job.ioBase, path, signal),
+              writeFile: (path: string) => openBridgeFile(job.ioBase, path),
+            }
+          : {}),
         gpu: browserGpu,
         openAsset,
         moqRelay: () => job.moqRelay ?? originRelay(),

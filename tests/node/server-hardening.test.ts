@@ -305,14 +305,15 @@ describe('bounded bodies and jobs', () => {
     expect(body.error?.message).toContain('session');
   });
 
-  it('refuses file_reader on the server with the node named and what to do instead', async () => {
+  it('refuses a file_reader path outside the allowed ones, with the node, the param and what to do', async () => {
     harness = await startHarness();
     const text =
       'mode: oneshot\nnodes:\n  read: { kind: core::file_reader, params: { path: /etc/passwd } }\n  output: { kind: streamkit::http_output, needs: read }\n';
     const res = await harness.app.request('/api/v1/validate', { method: 'POST', body: text });
-    const check = (await res.json()) as { valid: boolean; issues: { code: string; node?: string }[] };
+    const check = (await res.json()) as { valid: boolean; issues: { code: string; node?: string; message: string }[] };
     expect(check.valid).toBe(false);
-    expect(check.issues[0]).toMatchObject({ code: 'unsupported_host', node: 'read' });
+    expect(check.issues[0]).toMatchObject({ code: 'forbidden_path', node: 'read', param: 'path' });
+    expect(check.issues[0]?.message).toMatch(/this server allows 'samples\/\*\*'.*--allow-read/);
   });
 });
 

@@ -130,13 +130,12 @@ describe('validation bounds', () => {
   });
 
   it('refuses nodes a host cannot run, naming the node and what to do instead', () => {
-    const text =
-      'mode: oneshot\nnodes:\n  read: { kind: core::file_reader, params: { path: samples/a.ogg } }\n  sink: { kind: core::sink, needs: read }\n';
+    const text = 'mode: oneshot\nnodes:\n  cam: { kind: video::camera }\n  sink: { kind: core::sink, needs: cam }\n';
     expect(checkPipelineText(text, registry).valid).toBe(true); // no host given: no host check
     const check = checkPipelineText(text, registry, { host: HEADLESS_HOST });
     expect(check.valid).toBe(false);
-    expect(check.issues[0]).toMatchObject({ code: 'unsupported_host', node: 'read', position: { line: 3 } });
-    expect(check.issues[0]?.message).toContain('reading files by path');
-    expect(check.issues[0]?.hint).toContain('streamkit::http_input');
+    expect(check.issues[0]).toMatchObject({ code: 'unsupported_host', node: 'cam', position: { line: 3 } });
+    expect(check.issues[0]?.message).toContain('capture devices');
+    expect(check.issues[0]?.hint).toContain('studio tab');
   });
 });

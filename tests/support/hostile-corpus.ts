@@ -14,7 +14,7 @@ export type Expect =
   /** 200 with an output whose streams ffprobe reads as these codecs. */
   | { ok: string[] }
   /** A 4xx naming this node (and pin/param when given), with `contains` in the message. */
-  | { status: 400 | 413; node?: string; pin?: string; param?: string; code?: string; contains?: string }
+  | { status: 400 | 403 | 413; node?: string; pin?: string; param?: string; code?: string; contains?: string }
   /** Either of the above: a corrupted payload a decoder may conceal or refuse, never a 5xx. */
   | { okOr400: string[] };
 
@@ -363,7 +363,7 @@ export interface PipelineCase {
   /** Multipart fields (strings; `@media` uploads a small WAV) or a raw/JSON body. */
   fields?: [string, string][];
   raw?: { type: string; body: string };
-  expect: { status: 400 | 413; node?: string; pin?: string; param?: string; code?: string; contains?: string };
+  expect: { status: 400 | 403 | 413; node?: string; pin?: string; param?: string; code?: string; contains?: string };
 }
 
 const job = (yaml: string, extra: [string, string][] = [['media', '@media']]): [string, string][] => [
@@ -490,20 +490,25 @@ export const PIPELINE_CASES: readonly PipelineCase[] = [
   },
   { name: '10k nodes as a job', route: '/api/v1/jobs', fields: job(chain(10_000), []), expect: { status: 400 } },
   {
-    name: 'file_reader on the server',
+    name: 'file_reader of a path outside the allowed ones',
     route: '/api/v1/jobs',
     fields: job(
       withNode(
         '  read: { kind: core::file_reader, params: { path: /etc/passwd } }\n  sink: { kind: core::sink, needs: read }',
       ),
     ),
-    expect: { status: 400, node: 'read', code: 'invalid_pipeline', contains: 'reading files' },
+    expect: {
+      status: 403,
+      node: 'read',
+      code: 'forbidden_path',
+      contains: "path '/etc/passwd' is not allowed for reading",
+    },
   },
   {
-    name: 'file_writer on the server',
+    name: 'file_writer where the server allows no writing',
     route: '/api/v1/jobs',
     fields: job(AUDIO_JOB.replace('streamkit::http_output', 'core::file_writer, params: { path: /tmp/x }')),
-    expect: { status: 400, node: 'output', contains: 'writing files' },
+    expect: { status: 403, node: 'output', code: 'forbidden_path', contains: 'this server allows no paths' },
   },
   {
     name: 'camera on the server',
