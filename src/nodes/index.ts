@@ -26,6 +26,7 @@ import { jsonSerialize } from './core/json-serialize';
 import { pacer } from './core/pacer';
 import { passthrough } from './core/passthrough';
 import { sink } from './core/sink';
+import { telemetryOut, telemetryTap } from './core/telemetry';
 import { textChunker } from './core/text-chunker';
 import { trim } from './core/trim';
 import { camera, microphone, screen } from './sources/capture';
@@ -39,7 +40,15 @@ import { pixelConvert } from './video/pixel-convert';
 import { scale } from './video/scale';
 
 /** Kinds that need no media APIs (they run anywhere, Node included). */
-export const CORE_NODES: readonly AnyNodeDefinition[] = [passthrough, pacer, jsonSerialize, textChunker, sink];
+export const CORE_NODES: readonly AnyNodeDefinition[] = [
+  passthrough,
+  pacer,
+  jsonSerialize,
+  textChunker,
+  sink,
+  telemetryTap,
+  telemetryOut,
+];
 
 /** Kinds that use WebCodecs, canvas or mediabunny at run time (browser only). */
 export const MEDIA_NODES: readonly AnyNodeDefinition[] = [

@@ -196,6 +196,36 @@ describe('live sessions', () => {
     }
   });
 
+  it('carry telemetry_tap events to WebSocket clients as nodetelemetry (audio levels of a live tone)', async () => {
+    const client = await controlClient(server.url);
+    const created = await createSession(server.url, {
+      name: 'telemetry',
+      yaml: `mode: dynamic
+nodes:
+  tone: { kind: audio::sine, params: { frequency: 440, amplitude: 0.5 } }
+  pace: { kind: audio::pacer, needs: tone }
+  tap: { kind: core::telemetry_tap, params: { packet_types: [Audio], audio_sample_interval_ms: 250 }, needs: pace }
+  out: { kind: core::sink, needs: tap }
+`,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const id = created.body.session_id as string;
+    try {
+      const level = await client.event(
+        (e) => e.event === 'nodetelemetry' && e.session_id === id && e.type_id === 'audio.level',
+      );
+      expect(level).toMatchObject({ node_id: 'tap', data: { sample_rate: 48000 } });
+      const data = level.data as { rms: number; peak: number; sample_count: number };
+      // A sine of amplitude 0.5: peak 0.5, RMS 0.5/√2.
+      expect(data.peak).toBeCloseTo(0.5, 2);
+      expect(data.rms).toBeCloseTo(0.5 / Math.SQRT2, 2);
+      expect(typeof level.timestamp).toBe('string');
+    } finally {
+      client.ws.close();
+      await fetch(`${server.url}/api/v1/sessions/${id}`, { method: 'DELETE' });
+    }
+  });
+
   it('refuse what cannot run live, and a full server answers 429', async () => {
     const oneshot = await createSession(server.url, { yaml: LIVE.replace('dynamic', 'oneshot') });
     expect(oneshot.status).toBe(400);

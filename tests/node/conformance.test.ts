@@ -56,6 +56,13 @@ const FIXTURES: Record<string, Fixture> = {
     check: (out) => expect(asText(out)).toEqual(['Hello there.', 'How are you?', 'Fine thanks.']),
     badInput: () => ({ kind: 'binary', data: new Uint8Array([0xff, 0xfe]), meta: {} }),
   },
+  'core::telemetry_tap': {
+    params: { packet_types: ['Text'] },
+    inputType: { kind: 'text' },
+    input: texts('one', 'two', 'three'),
+    check: (out) => expect(asText(out)).toEqual(['one', 'two', 'three']),
+  },
+  'core::telemetry_out': { inputType: { kind: 'text' }, input: texts('one', 'two') },
 };
 
 describe('node conformance (core kinds, in Node)', () => {
