@@ -193,6 +193,11 @@ export interface NodeContext<P> {
   readonly host: NodeHost;
   /** Reports node-specific telemetry (best effort). */
   telemetry(event: NodeTelemetry): void;
+  /**
+   * Changes live params of another node of the session, as a `tunenode` request would (throws
+   * the same refusals). Only in dynamic sessions; absent in oneshot runs.
+   */
+  tuneSibling?: (target: string, update: Record<string, unknown>) => void;
   /** Makes a `NodeError` that names this node (and pin), for throwing. */
   error(message: string, options?: { pin?: string; phase?: Phase; cause?: unknown }): Error;
   /**

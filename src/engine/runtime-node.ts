@@ -34,6 +34,8 @@ export interface NodeStats extends PortCounters {
 export interface NodeObserver {
   state(node: RuntimeNode, state: NodeState, error?: NodeError): void;
   telemetry(node: RuntimeNode, event: NodeTelemetry): void;
+  /** Tunes another node of the session on a node's behalf (dynamic sessions); throws like `tuneNode`. */
+  tuneSibling?(node: RuntimeNode, target: string, update: Record<string, unknown>): void;
   /** Called for each packet a node sends, when the session has taps (the packet is only lent). */
   packet?(node: RuntimeNode, pin: string, packet: Packet): void;
 }
@@ -250,6 +252,12 @@ export class RuntimeNode {
       clock: this.#options.clock,
       host: this.#options.host,
       telemetry: (event) => observer.telemetry(this, event),
+      ...(observer.tuneSibling && this.#options.mode === 'dynamic'
+        ? {
+            tuneSibling: (target: string, update: Record<string, unknown>) =>
+              observer.tuneSibling?.(this, target, update),
+          }
+        : {}),
       gpu: () => this.#options.services.gpu(),
       shared: <T>(key: string, load: () => Promise<T>, dispose?: (value: T) => void): Promise<T> => {
         this.#held.push(key);

@@ -123,6 +123,7 @@ export class Session {
       state: (node, state, error) => this.#onNodeState(node, state, error),
       telemetry: (node, event: NodeTelemetry) =>
         this.#emit({ event: 'nodetelemetry', node_id: node.id, type_id: event.type_id, data: event.data }),
+      tuneSibling: (_node, target, update) => this.tuneNode(target, update),
       packet: (node, pin, packet) => {
         for (const tap of this.#taps) {
           try {

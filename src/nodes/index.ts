@@ -26,6 +26,7 @@ import { jsonSerialize } from './core/json-serialize';
 import { pacer } from './core/pacer';
 import { passthrough } from './core/passthrough';
 import { sink } from './core/sink';
+import { paramBridge } from './core/param-bridge';
 import { telemetryOut, telemetryTap } from './core/telemetry';
 import { textChunker } from './core/text-chunker';
 import { trim } from './core/trim';
@@ -48,6 +49,7 @@ export const CORE_NODES: readonly AnyNodeDefinition[] = [
   sink,
   telemetryTap,
   telemetryOut,
+  paramBridge,
 ];
 
 /** Kinds that use WebCodecs, canvas or mediabunny at run time (browser only). */

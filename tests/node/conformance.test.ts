@@ -63,6 +63,12 @@ const FIXTURES: Record<string, Fixture> = {
     check: (out) => expect(asText(out)).toEqual(['one', 'two', 'three']),
   },
   'core::telemetry_out': { inputType: { kind: 'text' }, input: texts('one', 'two') },
+  'core::param_bridge': {
+    mode: 'dynamic',
+    params: { target_node: 'feed' },
+    inputType: { kind: 'text' },
+    input: texts('one', 'two'),
+  },
 };
 
 describe('node conformance (core kinds, in Node)', () => {

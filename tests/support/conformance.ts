@@ -5,7 +5,7 @@
  */
 import { expect, it } from 'vitest';
 import { z } from 'zod';
-import type { AnyNodeDefinition, NodeHost, Packet, PacketType, Pipeline } from '../../src/engine';
+import type { AnyNodeDefinition, NodeHost, Packet, PacketType, Pipeline, SessionResult } from '../../src/engine';
 import {
   closePacket,
   compileGraph,
@@ -31,6 +31,8 @@ export interface Fixture {
   badInput?: () => Packet;
   /** Host services the node needs (job inputs and outputs). */
   host?: () => NodeHost;
+  /** The session mode (default oneshot); `dynamic` for nodes that only run live. */
+  mode?: 'oneshot' | 'dynamic';
 }
 
 function feed(packets: () => Packet[], type: PacketType, failAfter?: number): AnyNodeDefinition {
@@ -68,7 +70,7 @@ function setup(definition: AnyNodeDefinition, fixture: Fixture, packets: () => P
     ...(hasInput ? [feed(packets, fixture.inputType as PacketType, failAfter)] : []),
   ]);
   const pipeline: Pipeline = {
-    mode: 'oneshot',
+    mode: fixture.mode ?? 'oneshot',
     nodes: {
       ...(hasInput ? { feed: { kind: 'test::feed' } } : {}),
       dut: { kind: definition.kind, params: fixture.params ?? {} },
@@ -90,6 +92,24 @@ function makeSession(registry: NodeRegistry, pipeline: Pipeline, fixture: Fixtur
     ...(realClock ? {} : { clock: new VirtualClock() }),
     ...(fixture.host ? { host: fixture.host() } : {}),
   });
+}
+
+/**
+ * Runs a session to its end. A dynamic session does not end by itself: once the node under test
+ * has finished its input it is stopped, as a user destroys a live session.
+ */
+async function runToEnd(session: Session, fixture: Fixture): Promise<SessionResult> {
+  if (fixture.mode !== 'dynamic') return session.run();
+  const finished = new Promise<void>((resolve) =>
+    session.on((e) => {
+      if (e.event === 'nodestatechanged' && e.node_id === 'dut' && (e.state === 'done' || e.state === 'failed'))
+        resolve();
+    }),
+  );
+  session.start();
+  await finished;
+  session.stop();
+  return session.result();
 }
 
 /** Registers the conformance tests for one node kind. */
@@ -117,7 +137,7 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
     const session = makeSession(registry, pipeline, fixture);
     const states: string[] = [];
     session.on((e) => e.event === 'nodestatechanged' && e.node_id === 'dut' && states.push(e.state));
-    const result = await session.run();
+    const result = await runToEnd(session, fixture);
     expect(states).toEqual(['initializing', 'running', 'flushing', 'done']);
     expect(result.openFrames).toBe(0);
     expect(FakeFrame.live).toBe(live);
@@ -136,7 +156,8 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
     expect(FakeFrame.live).toBe(live);
   });
 
-  if (fixture.inputType) {
+  // A live session outlives a failed node, so this one is for oneshot runs.
+  if (fixture.inputType && fixture.mode !== 'dynamic') {
     it('stops cleanly when its upstream fails, and the error names the upstream node', async () => {
       const live = FakeFrame.live;
       const { registry, pipeline } = setup(definition, fixture, packets, 1);
