@@ -27,6 +27,7 @@ import { pacer } from './core/pacer';
 import { passthrough } from './core/passthrough';
 import { sink } from './core/sink';
 import { paramBridge } from './core/param-bridge';
+import { script } from './core/script';
 import { telemetryOut, telemetryTap } from './core/telemetry';
 import { textChunker } from './core/text-chunker';
 import { trim } from './core/trim';
@@ -50,6 +51,7 @@ export const CORE_NODES: readonly AnyNodeDefinition[] = [
   telemetryTap,
   telemetryOut,
   paramBridge,
+  script,
 ];
 
 /** Kinds that use WebCodecs, canvas or mediabunny at run time (browser only). */

@@ -6,7 +6,7 @@
  * `weft run` with the same flags.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,7 @@ beforeAll(async () => {
   tone(upload, 660);
   await symlink('/etc/hostname', join(root, 'samples', 'escape.opus'));
   await mkdir(join(root, 'out'));
+  await writeFile(join(root, 'samples', 'words.txt'), 'hello drop scripted world ');
   await symlink('/tmp', join(root, 'out', 'elsewhere'));
   server = await testServer({ files: { root, read: ['samples/**'], write: ['out/**'] } });
 });
@@ -170,9 +171,40 @@ describe('server files', () => {
     }
   });
 
+  it('core::script runs in the server’s headless Chromium: a script changes text; a runaway one is stopped', async () => {
+    const pipeline = (script: string) => `mode: oneshot
+nodes:
+  read: { kind: core::file_reader, params: { path: samples/words.txt } }
+  words: { kind: core::text_chunker, params: { split_mode: words, chunk_words: 1, min_length: 1 }, needs: read }
+  js: { kind: core::script, params: { timeout_ms: 200, script: ${JSON.stringify(script)} }, needs: words }
+  json: { kind: core::json_serialize, params: { newline_delimited: true }, needs: js }
+  out: { kind: streamkit::http_output, needs: json }
+`;
+    const upper = await submit(server.url, {
+      text: pipeline(
+        "function process(p) { return p.data === 'drop' ? null : { type: 'Text', data: p.data.toUpperCase() }; }",
+      ),
+    });
+    expect(upper.status, JSON.stringify(upper.body)).toBe(202);
+    const job = await waitFinal(server.url, upper.body.id ?? '');
+    expect(job.state, JSON.stringify(job)).toBe('succeeded');
+    const body = await (
+      await fetch(`${server.url}/api/v1/jobs/${job.id}/outputs/${job.outputs[0]?.name ?? ''}`)
+    ).text();
+    expect(
+      body
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { text: string }).text),
+    ).toEqual(['HELLO', 'SCRIPTED', 'WORLD']);
+    const runaway = await submit(server.url, { text: pipeline('function process(p) { for (;;) {} }') });
+    const failed = await waitFinal(server.url, runaway.body.id ?? '');
+    expect(failed.state).toBe('failed');
+    expect(failed.error?.message).toMatch(/core::script#js.*ran past its timeout_ms \(200 ms\)/);
+  });
+
   it('weft run reads and writes with --allow-read / --allow-write under --files-root', async () => {
     const pipeline = join(root, 'copy.yaml');
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(pipeline, copy('media/in.opus', 'cli/out.opus'));
     await mkdir(join(root, 'media'));
     tone(join(root, 'media', 'in.opus'), 440);

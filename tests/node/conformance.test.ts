@@ -63,6 +63,14 @@ const FIXTURES: Record<string, Fixture> = {
     check: (out) => expect(asText(out)).toEqual(['one', 'two', 'three']),
   },
   'core::telemetry_out': { inputType: { kind: 'text' }, input: texts('one', 'two') },
+  'core::script': {
+    params: {
+      script: "function process(p) { return p.type === 'Text' ? { type: 'Text', data: p.data.toUpperCase() } : p; }",
+    },
+    inputType: { kind: 'text' },
+    input: texts('one', 'two'),
+    check: (out) => expect(asText(out)).toEqual(['ONE', 'TWO']),
+  },
   'core::param_bridge': {
     mode: 'dynamic',
     params: { target_node: 'feed' },
