@@ -25,6 +25,7 @@ import type { RelayRouteOptions } from './relay/routes';
 import { relayRoutes } from './relay/routes';
 import { staticFiles } from './static';
 import { VERSION } from './version';
+import { STREAMKIT_PACKET_TYPES, streamkitNode } from './streamkit-schema';
 
 export { VERSION };
 /** StreamKit's default upload limit. */
@@ -97,9 +98,11 @@ export function createApp(options: AppOptions) {
 
   app.get('/healthz', (c) => c.json({ status: 'ok', version: VERSION }));
 
-  app.get('/api/v1/schema/nodes', (c) => c.json(options.registry.describeAll()));
-
-  app.get('/api/v1/schema/packets', (c) => c.json(PACKET_KINDS));
+  // StreamKit's shapes, for its UI and clients; Weft's own (live params, modes, required pins) apart.
+  app.get('/api/v1/schema/nodes', (c) => c.json(options.registry.describeAll().map(streamkitNode)));
+  app.get('/api/v1/schema/packets', (c) => c.json(STREAMKIT_PACKET_TYPES));
+  app.get('/api/v1/weft/schema/nodes', (c) => c.json(options.registry.describeAll()));
+  app.get('/api/v1/weft/schema/packets', (c) => c.json(PACKET_KINDS));
 
   app.post('/api/v1/validate', async (c) => {
     // Counted while read, so a chunked body without Content-Length is bounded too.

@@ -39,12 +39,24 @@ export function openApiDocument(): object {
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain metrics' } } } },
       '/api/v1/schema/nodes': {
         get: {
-          summary: 'Node kinds with params and pins',
+          summary: "Node kinds with params and pins, in StreamKit's NodeDefinition shape",
           responses: { 200: json({ type: 'array' }, 'Node definitions') },
         },
       },
       '/api/v1/schema/packets': {
-        get: { summary: 'Packet types', responses: { 200: json({ type: 'array' }, 'Packet types') } },
+        get: {
+          summary: "Packet types in StreamKit's PacketTypeMeta shape",
+          responses: { 200: json({ type: 'array' }, 'Packet types') },
+        },
+      },
+      '/api/v1/weft/schema/nodes': {
+        get: {
+          summary: "Node kinds in Weft's shape (live params, modes, required pins)",
+          responses: { 200: json({ type: 'array' }, 'Node descriptions') },
+        },
+      },
+      '/api/v1/weft/schema/packets': {
+        get: { summary: "Packet kinds in Weft's shape", responses: { 200: json({ type: 'array' }, 'Packet kinds') } },
       },
       '/api/v1/validate': {
         post: {

@@ -20,11 +20,81 @@ describe('server', () => {
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
   });
 
-  it('lists node kinds and packet types', async () => {
-    const nodes = (await (await app.request('/api/v1/schema/nodes')).json()) as NodeDescription[];
-    expect(nodes.map((n) => n.kind)).toContain('core::passthrough');
-    const packets = (await (await app.request('/api/v1/schema/packets')).json()) as { id: string }[];
-    expect(packets.map((p) => p.id)).toContain('raw_video');
+  it('serves the schema in StreamKit’s shapes, and Weft’s own under /api/v1/weft', async () => {
+    type SkNode = {
+      kind: string;
+      param_schema: { type?: string };
+      inputs: { name: string; accepts_types: unknown[]; cardinality: unknown }[];
+      outputs: { name: string; produces_type: unknown; cardinality: unknown }[];
+      categories: string[];
+      bidirectional: boolean;
+    };
+    const nodes = (await (await app.request('/api/v1/schema/nodes')).json()) as SkNode[];
+    const kind = (k: string) => nodes.find((n) => n.kind === k);
+    expect(kind('audio::gain')).toMatchObject({
+      inputs: [
+        {
+          name: 'in',
+          accepts_types: [{ RawAudio: { sample_rate: 0, channels: 0, sample_format: 'F32' } }],
+          cardinality: 'One',
+        },
+      ],
+      outputs: [{ name: 'out', cardinality: 'Broadcast' }],
+      bidirectional: false,
+    });
+    expect(kind('audio::opus::decoder')?.inputs[0]?.accepts_types).toEqual([{ EncodedAudio: { codec: 'opus' } }]);
+    expect(kind('video::decoder')?.inputs[0]?.accepts_types).toContainEqual({ EncodedVideo: { codec: 'h264' } });
+    expect(kind('core::json_serialize')?.outputs[0]?.produces_type).toBe('Binary');
+    expect(kind('core::passthrough')?.outputs[0]?.produces_type).toBe('Passthrough');
+    expect(kind('core::sink')?.inputs[0]?.accepts_types).toEqual(['Any']);
+    expect(kind('audio::mixer')?.inputs[0]?.cardinality).toEqual({ Dynamic: { prefix: 'in' } });
+    expect(kind('transport::moq::peer')?.bidirectional).toBe(true);
+    expect(kind('streamkit::http_input')?.categories).toEqual(['transport', 'oneshot']);
+    expect(kind('streamkit::http_output')?.categories).toEqual(['transport', 'oneshot']);
+    for (const n of nodes) {
+      expect(n.param_schema.type, n.kind).toBe('object');
+      // The default pin comes first, as StreamKit's UI wires `needs: x` to it.
+      if (n.outputs.some((o) => o.name === 'out')) expect(n.outputs[0]?.name, n.kind).toBe('out');
+      const tagged = [...n.inputs.flatMap((i) => i.accepts_types), ...n.outputs.map((o) => o.produces_type)];
+      for (const t of tagged) {
+        const tag = typeof t === 'string' ? t : Object.keys(t as object)[0];
+        expect(
+          [
+            'Any',
+            'Passthrough',
+            'Binary',
+            'Text',
+            'Transcription',
+            'Custom',
+            'RawAudio',
+            'RawVideo',
+            'EncodedAudio',
+            'EncodedVideo',
+          ],
+          n.kind,
+        ).toContain(tag);
+      }
+    }
+    const packets = (await (await app.request('/api/v1/schema/packets')).json()) as {
+      id: string;
+      compatibility: { kind: string };
+    }[];
+    expect(packets.map((p) => p.id)).toEqual([
+      'Any',
+      'Binary',
+      'Text',
+      'RawAudio',
+      'RawVideo',
+      'EncodedAudio',
+      'EncodedVideo',
+      'Transcription',
+      'Custom',
+    ]);
+    expect(packets.find((p) => p.id === 'RawAudio')?.compatibility.kind).toBe('structfieldwildcard');
+    const weft = (await (await app.request('/api/v1/weft/schema/nodes')).json()) as NodeDescription[];
+    expect(weft.find((n) => n.kind === 'audio::gain')?.live_params).toEqual(['gain']);
+    const weftPackets = (await (await app.request('/api/v1/weft/schema/packets')).json()) as { id: string }[];
+    expect(weftPackets.map((p) => p.id)).toContain('raw_video');
   });
 
   it('validates a pipeline and returns every issue with its position', async () => {
