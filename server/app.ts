@@ -26,6 +26,8 @@ import { relayRoutes } from './relay/routes';
 import { staticFiles } from './static';
 import { VERSION } from './version';
 import { STREAMKIT_PACKET_TYPES, streamkitNode } from './streamkit-schema';
+import type { StreamkitRoutesOptions } from './streamkit-routes';
+import { streamkitRoutes } from './streamkit-routes';
 
 export { VERSION };
 /** StreamKit's default upload limit. */
@@ -52,6 +54,8 @@ export interface AppOptions {
   assetsDir?: string;
   /** The MoQ relay at `/moq` and its token API (needs `sessions` for the WebSocket upgrade). */
   relay?: Omit<RelayRouteOptions, 'upgrade'>;
+  /** StreamKit's permissions, config, plugins, samples and audio asset routes. */
+  streamkit?: StreamkitRoutesOptions;
 }
 
 /** The JSON error shape of every failing API response. */
@@ -115,6 +119,7 @@ export function createApp(options: AppOptions) {
   });
 
   app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()));
+  if (options.streamkit) app.route('/api/v1', streamkitRoutes(options.streamkit));
 
   const jobs = options.jobs;
   if (jobs) {

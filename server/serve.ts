@@ -153,6 +153,12 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   const relaySecret = await loadOrCreateSecret(dataDir, 'moq-secret');
   const app = createApp({
     relay: { relay, secret: relaySecret, anonymous: token === undefined },
+    streamkit: {
+      samplesDir: resolve(import.meta.dirname, '..', 'samples'),
+      userSamplesDir: join(dataDir, 'samples'),
+      filesRoot: files.root,
+      relay: true,
+    },
     registry,
     studioDir,
     assetsDir,
