@@ -63,7 +63,13 @@ interface SamplePipeline {
   is_fragment: boolean;
 }
 
-async function readSamples(dir: string, isSystem: boolean, mode: 'oneshot' | 'dynamic'): Promise<SamplePipeline[]> {
+/** Samples of one folder; ids are `<folder>/<file name>` as StreamKit makes them. */
+async function readSamples(
+  dir: string,
+  prefix: string,
+  isSystem: boolean,
+  mode: 'oneshot' | 'dynamic',
+): Promise<SamplePipeline[]> {
   const files = await readdir(dir).catch(() => [] as string[]);
   const out: SamplePipeline[] = [];
   for (const file of files.sort()) {
@@ -80,16 +86,23 @@ async function readSamples(dir: string, isSystem: boolean, mode: 'oneshot' | 'dy
     const docMode = doc.mode === 'oneshot' ? 'oneshot' : 'dynamic';
     if (docMode !== mode) continue;
     out.push({
-      id,
+      id: `${prefix}/${id}`,
       name: typeof doc.name === 'string' ? doc.name : id.replace(/[-_]/g, ' '),
       description: typeof doc.description === 'string' ? doc.description : '',
       yaml,
       is_system: isSystem,
       mode,
-      is_fragment: false,
+      // StreamKit calls a document without its own name, description or mode a fragment.
+      is_fragment: typeof doc.name !== 'string' || typeof doc.description !== 'string' || doc.mode === undefined,
     });
   }
   return out;
+}
+
+/** A sample id as the route gets it: `oneshot/x`, `user/x`, or StreamKit's older bare `x`. */
+function sampleFile(id: string): string | undefined {
+  const stem = id.includes('/') ? id.slice(id.indexOf('/') + 1) : id;
+  return SAMPLE_ID.test(stem) ? stem : undefined;
 }
 
 interface AudioAsset {
@@ -127,8 +140,8 @@ const refuse = (message: string, status: 400 | 403 | 404 | 409 | 413) =>
   new Response(message, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
 export function streamkitRoutes(options: StreamkitRoutesOptions) {
-  const system = (mode: 'oneshot' | 'dynamic') => readSamples(join(options.samplesDir, mode), true, mode);
-  const user = () => readSamples(join(options.userSamplesDir, 'oneshot'), false, 'oneshot');
+  const system = (mode: 'oneshot' | 'dynamic') => readSamples(join(options.samplesDir, mode), mode, true, mode);
+  const user = () => readSamples(join(options.userSamplesDir, 'oneshot'), 'user', false, 'oneshot');
   const userAudio = join(options.filesRoot, 'samples', 'audio', 'user');
 
   return new Hono()
@@ -141,7 +154,9 @@ export function streamkitRoutes(options: StreamkitRoutesOptions) {
     .get('/samples/dynamic', async (c) => c.json(await system('dynamic')))
     .get('/samples/oneshot/:id', async (c) => {
       const id = c.req.param('id');
-      const found = [...(await system('oneshot')), ...(await user())].find((s) => s.id === id);
+      const all = [...(await system('oneshot')), ...(await user())];
+      const found =
+        all.find((s) => s.id === id) ?? (id.includes('/') ? undefined : all.find((s) => s.id.endsWith(`/${id}`)));
       return found ? c.json(found) : refuse(`Sample '${clip(id)}' not found`, 404);
     })
     .post(
@@ -165,7 +180,7 @@ export function streamkitRoutes(options: StreamkitRoutesOptions) {
         } catch (error) {
           return refuse(`Invalid pipeline: ${clip((error as Error).message, 400)}`, 400);
         }
-        if ((await system('oneshot')).some((s) => s.id === id))
+        if ((await system('oneshot')).some((s) => s.id === `oneshot/${id}`))
           return refuse(`'${id}' is a system sample; save under another name`, 403);
         const dir = join(options.userSamplesDir, 'oneshot');
         const path = inside(dir, `${id}.yml`);
@@ -176,16 +191,18 @@ export function streamkitRoutes(options: StreamkitRoutesOptions) {
         const header = `name: ${JSON.stringify(body.name)}\ndescription: ${JSON.stringify(typeof body.description === 'string' ? body.description : '')}\n`;
         const doc = (parse(body.yaml) as Record<string, unknown> | null) ?? {};
         await writeFile(path, 'name' in doc ? body.yaml : header + body.yaml);
-        const saved = (await user()).find((s) => s.id === id);
+        const saved = (await user()).find((s) => s.id === `user/${id}`);
         return c.json(saved, 200);
       },
     )
     .delete('/samples/oneshot/:id', async (c) => {
       const id = c.req.param('id');
-      if (!SAMPLE_ID.test(id)) return refuse(`Sample '${clip(id)}' not found`, 404);
-      if ((await system('oneshot')).some((s) => s.id === id)) return refuse('System samples cannot be deleted', 403);
-      const path = inside(join(options.userSamplesDir, 'oneshot'), `${id}.yml`);
-      if (!(await stat(path).catch(() => undefined))) return refuse(`Sample '${id}' not found`, 404);
+      const stem = sampleFile(id);
+      if (!stem) return refuse(`Sample '${clip(id)}' not found`, 404);
+      if (!id.startsWith('user/') && (await system('oneshot')).some((s) => s.id === `oneshot/${stem}`))
+        return refuse('System samples cannot be deleted', 403);
+      const path = inside(join(options.userSamplesDir, 'oneshot'), `${stem}.yml`);
+      if (!(await stat(path).catch(() => undefined))) return refuse(`Sample '${clip(id)}' not found`, 404);
       await rm(path);
       return c.body(null, 204);
     })

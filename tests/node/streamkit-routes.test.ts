@@ -59,9 +59,13 @@ describe('StreamKit routes', () => {
       oneshot.every((s) => s.mode === 'oneshot' && s.is_system && !s.is_fragment && s.yaml.includes('nodes')),
     ).toBe(true);
     const dynamic = (await (await json('/samples/dynamic')).json()) as Sample[];
-    expect(dynamic.map((s) => s.id)).toContain('moq-transform');
-    const one = (await (await json(`/samples/oneshot/${oneshot[0]?.id ?? ''}`)).json()) as Sample;
+    expect(dynamic.map((s) => s.id)).toContain('dynamic/moq-transform');
+    expect(oneshot.every((s) => s.id.startsWith('oneshot/'))).toBe(true);
+    const one = (await (await json(`/samples/oneshot/${encodeURIComponent(oneshot[0]?.id ?? '')}`)).json()) as Sample;
     expect(one.yaml).toBe(oneshot[0]?.yaml);
+    // StreamKit's older bare ids still find it.
+    const bare = (await (await json(`/samples/oneshot/${oneshot[0]?.id.split('/')[1] ?? ''}`)).json()) as Sample;
+    expect(bare.id).toBe(oneshot[0]?.id);
     expect((await json('/samples/oneshot/nope')).status).toBe(404);
   });
 
@@ -77,7 +81,7 @@ describe('StreamKit routes', () => {
     const saved = await save({ name: 'My Copy', description: 'copies', yaml });
     expect(saved.status).toBe(200);
     expect(await saved.json()).toMatchObject({
-      id: 'my-copy',
+      id: 'user/my-copy',
       name: 'My Copy',
       description: 'copies',
       is_system: false,
@@ -86,14 +90,14 @@ describe('StreamKit routes', () => {
     expect((await save({ name: 'My Copy', description: 'v2', yaml, overwrite: true })).status).toBe(200);
     expect(await readFile(join(root, 'data', 'samples', 'oneshot', 'my-copy.yml'), 'utf8')).toContain('v2');
     const listed = (await (await json('/samples/oneshot')).json()) as { id: string }[];
-    expect(listed.map((s) => s.id)).toContain('my-copy');
+    expect(listed.map((s) => s.id)).toContain('user/my-copy');
     expect((await save({ name: 'bad', description: '', yaml: 'nodes: [' })).status).toBe(400);
     expect(await (await save({ name: 'volume-boost', description: '', yaml })).text()).toMatch(/system sample/);
     const big = await save({ name: 'big', description: '', yaml: `${yaml}# ${'x'.repeat(1024 * 1024)}` });
     expect(big.status).toBe(413);
     expect((await json('/samples/oneshot/volume-boost', { method: 'DELETE' })).status).toBe(403);
-    expect((await json('/samples/oneshot/my-copy', { method: 'DELETE' })).status).toBe(204);
-    expect((await json('/samples/oneshot/my-copy')).status).toBe(404);
+    expect((await json('/samples/oneshot/user%2Fmy-copy', { method: 'DELETE' })).status).toBe(204);
+    expect((await json('/samples/oneshot/user%2Fmy-copy')).status).toBe(404);
   });
 
   it('lists, uploads and deletes audio assets under samples/audio, by a path file_reader reads', async () => {
