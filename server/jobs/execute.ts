@@ -76,6 +76,8 @@ export async function executeJob(options: ExecuteOptions, task: QueueTask): Prom
       signal: task.signal,
       timeoutMs: options.jobTimeoutMs,
       onProgress,
+      // Telemetry rides the queue's progress channel, marked so it is not taken for progress.
+      onTelemetry: (t) => task.progress({ telemetry: t }),
     });
     const outputs: JobRecord['outputs'] = outcome.outputs.map((o) => ({
       name: o.name,

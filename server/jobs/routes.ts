@@ -338,6 +338,12 @@ export function jobRoutes(options: JobRoutesOptions) {
           if (event.event === 'state') {
             queue.push({ event: 'state', data: JSON.stringify(publicJob(event.data)) });
             if (FINAL_STATES.has(event.data.state)) done = true;
+          } else if (event.event === 'telemetry') {
+            // StreamKit's event name and fields.
+            queue.push({
+              event: 'nodetelemetry',
+              data: JSON.stringify({ job_id: id, ...event.data, timestamp: new Date().toISOString() }),
+            });
           } else {
             queue.push({ event: 'progress', data: JSON.stringify(event.data) });
           }

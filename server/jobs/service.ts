@@ -27,7 +27,17 @@ export interface JobProgressEvent {
   nodes?: unknown;
 }
 
-export type JobEvent = { event: 'state'; data: JobRecord } | { event: 'progress'; data: JobProgressEvent };
+/** A node's telemetry during a job (`core::telemetry_tap`…), StreamKit's `nodetelemetry` fields. */
+export interface JobTelemetryEvent {
+  node_id: string;
+  type_id: string;
+  data: unknown;
+}
+
+export type JobEvent =
+  | { event: 'state'; data: JobRecord }
+  | { event: 'progress'; data: JobProgressEvent }
+  | { event: 'telemetry'; data: JobTelemetryEvent };
 
 export interface ServiceOptions {
   store: JobStore;
@@ -179,7 +189,9 @@ export class JobService {
 
   async #onQueueEvent(event: QueueEvent): Promise<void> {
     if (event.type === 'progress') {
-      this.#publish(event.id, { event: 'progress', data: event.data as JobProgressEvent });
+      const telemetry = (event.data as { telemetry?: JobTelemetryEvent } | null)?.telemetry;
+      if (telemetry) this.#publish(event.id, { event: 'telemetry', data: telemetry });
+      else this.#publish(event.id, { event: 'progress', data: event.data as JobProgressEvent });
       return;
     }
     // The record changed (possibly in another process): re-read it and tell subscribers.

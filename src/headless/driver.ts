@@ -48,6 +48,8 @@ export interface RunRequest {
   onProgress?: (progress: JobProgress) => void;
   /** Something that did not fail the run but should be seen (a leaked frame). */
   onWarning?: (warning: { code: string; message: string }) => void;
+  /** A node's telemetry event (best effort). */
+  onTelemetry?: (event: { node_id: string; type_id: string; data: unknown }) => void;
 }
 
 /** How a successful run ended. */
@@ -203,6 +205,9 @@ export function driveJob(
           break;
         case 'warning':
           request.onWarning?.({ code: event.code, message: event.message });
+          break;
+        case 'telemetry':
+          request.onTelemetry?.({ node_id: event.node_id, type_id: event.type_id, data: event.data });
           break;
         case 'done':
           if (pendingError) {

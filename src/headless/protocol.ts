@@ -149,6 +149,14 @@ export const PageEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('canceled'), id }),
   /** An event of the live session `id` running on this page. */
   z.object({ type: z.literal('session'), id, event: SessionWireEventSchema }),
+  /** A node's telemetry (core::telemetry_tap and friends), for the job's event stream. */
+  z.object({
+    type: z.literal('telemetry'),
+    id,
+    node_id: z.string().max(256),
+    type_id: z.string().max(256),
+    data: z.unknown(),
+  }),
   /** Something worth an operator's attention that did not fail the job (a leaked frame). */
   z.object({ type: z.literal('warning'), id, code: z.string().regex(/^[a-z_]{1,64}$/), message: z.string().max(1024) }),
 ]);

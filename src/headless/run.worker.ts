@@ -12,6 +12,9 @@ import { LiveSessions } from './live-sessions';
 import type { PageEvent, PageJob, SessionOpenResult } from './protocol';
 import { PROGRESS_INTERVAL_MS } from './protocol';
 
+/** Largest telemetry event data a job reports, as JSON. */
+const MAX_TELEMETRY_BYTES = 16 * 1024;
+
 const registry = createRegistry();
 const runs = new Map<string, PipelineRun>();
 const sessions = new LiveSessions(registry, { gpu: browserGpu, openAsset, moqRelay: originRelay });
@@ -76,6 +79,12 @@ const api: RunWorkerApi = {
         report({ type: 'progress', id: job.id, fraction: p.fraction, media_time_us: p.media_time_us, nodes: p.nodes });
       },
       onWarning: (w) => report({ type: 'warning', id: job.id, code: w.code, message: w.message }),
+      onEvent: (e) => {
+        if (e.event !== 'nodetelemetry') return;
+        // Bounded: a node's data that does not fit is dropped (telemetry is best effort).
+        if (JSON.stringify(e.data ?? null).length > MAX_TELEMETRY_BYTES) return;
+        report({ type: 'telemetry', id: job.id, node_id: e.node_id, type_id: e.type_id, data: e.data });
+      },
     });
     runs.set(job.id, run);
     try {

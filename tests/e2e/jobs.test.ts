@@ -79,6 +79,28 @@ describe('job API', () => {
     expect(listed.jobs.map((j) => j.id)).toContain(id);
   });
 
+  it('carries telemetry_tap events on the job’s event stream as nodetelemetry', async () => {
+    const submitted = await submit(server.url, {
+      text: `mode: oneshot
+nodes:
+  tone: { kind: audio::sine, params: { duration_ms: 2000, amplitude: 0.25 } }
+  pace: { kind: audio::pacer, needs: tone }
+  tap: { kind: core::telemetry_tap, params: { packet_types: [Audio], audio_sample_interval_ms: 500 }, needs: pace }
+  enc: { kind: audio::opus::encoder, needs: tap }
+  mux: { kind: containers::webm::muxer, needs: enc }
+  out: { kind: streamkit::http_output, needs: mux }
+`,
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    const { states, telemetry } = await follow(server.url, submitted.body.id ?? '');
+    expect(states.at(-1)?.state).toBe('succeeded');
+    const levels = telemetry.filter((t) => t.type_id === 'audio.level');
+    // Two seconds, paced, in half-second windows: the event stream is open well before the last ones.
+    expect(levels.length).toBeGreaterThanOrEqual(2);
+    expect(levels[0]).toMatchObject({ job_id: submitted.body.id, node_id: 'tap' });
+    expect((levels[0]?.data as { peak: number }).peak).toBeCloseTo(0.25, 2);
+  });
+
   it('POST /api/v1/process streams the output back (StreamKit’s oneshot)', async () => {
     const { openAsBlob, readFileSync } = await import('node:fs');
     const form = new FormData();

@@ -89,10 +89,11 @@ export async function follow(
   base: string,
   id: string,
   headers: Record<string, string> = {},
-): Promise<{ states: JobView[]; progress: number }> {
+): Promise<{ states: JobView[]; progress: number; telemetry: Record<string, unknown>[] }> {
   const response = await fetch(`${base}/api/v1/jobs/${id}/events`, { headers });
   if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
   const states: JobView[] = [];
+  const telemetry: Record<string, unknown>[] = [];
   let progress = 0;
   const events = response.body
     .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
@@ -100,8 +101,9 @@ export async function follow(
   for await (const message of events) {
     if (message.event === 'state') states.push(JSON.parse(message.data) as JobView);
     if (message.event === 'progress') progress++;
+    if (message.event === 'nodetelemetry') telemetry.push(JSON.parse(message.data) as Record<string, unknown>);
   }
-  return { states, progress };
+  return { states, progress, telemetry };
 }
 
 /** Polls a job until it is in a final state. */
