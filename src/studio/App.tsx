@@ -283,7 +283,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
             )}
           </Show>
           <Preview node={focused()} frame={run.frame()} level={run.level()} />
-          <Monitor series={run.series()} />
+          <Monitor series={run.series()} telemetry={run.telemetry()} />
           <YamlPanel doc={doc} />
         </aside>
       </main>

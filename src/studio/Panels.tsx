@@ -3,6 +3,7 @@
  * level meter) and the monitor (per-node packets/s, bitrate and queue depth over time).
  */
 import { createEffect, For, Show } from 'solid-js';
+import type { TelemetryLine } from './run-control';
 
 /** Samples kept per node in the monitor (at 4 per second: the last 30 s). */
 export const MONITOR_SAMPLES = 120;
@@ -72,7 +73,7 @@ function Spark(props: { values: number[]; color: string }) {
   );
 }
 
-export function Monitor(props: { series: Record<string, NodeSeries> }) {
+export function Monitor(props: { series: Record<string, NodeSeries>; telemetry: readonly TelemetryLine[] }) {
   const last = (v: number[]) => v.at(-1) ?? 0;
   return (
     <section class="monitor" aria-label="Monitor">
@@ -112,6 +113,18 @@ export function Monitor(props: { series: Record<string, NodeSeries> }) {
             </For>
           </tbody>
         </table>
+      </Show>
+      <Show when={props.telemetry.length > 0}>
+        <h3>Telemetry</h3>
+        <ul class="telemetry">
+          <For each={props.telemetry}>
+            {(t) => (
+              <li>
+                <span class="muted">{t.node}</span> <b>{t.type_id}</b> <code>{t.summary}</code>
+              </li>
+            )}
+          </For>
+        </ul>
       </Show>
     </section>
   );

@@ -31,7 +31,8 @@ export type RunEvent =
       nodes: Record<string, { packets_out: number; bytes_out: number; queue_depth: number; media_time_in: number }>;
     }
   | { type: 'preview'; node: string; frame: ImageBitmap }
-  | { type: 'level'; node: string; rms: number };
+  | { type: 'level'; node: string; rms: number }
+  | { type: 'telemetry'; node: string; type_id: string; data: unknown };
 
 /** How a run in the tab ended. */
 export interface RunResult {
@@ -166,6 +167,8 @@ const api: EngineApi = {
       onEvent: (e) => {
         if (e.event === 'nodestatechanged') {
           onEvent({ type: 'state', node: e.node_id, state: e.state, ...(e.error ? { error: e.error.message } : {}) });
+        } else if (e.event === 'nodetelemetry') {
+          onEvent({ type: 'telemetry', node: e.node_id, type_id: e.type_id, data: e.data });
         }
       },
       onProgress: (p) => {

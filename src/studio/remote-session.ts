@@ -17,6 +17,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 export type RemoteEvent =
   | { type: 'state'; node: string; state: string; error?: string }
   | { type: 'stats'; nodes: Record<string, { packets_out: number; bytes_out: number; queue_depth: number }> }
+  | { type: 'telemetry'; node: string; type_id: string; data: unknown }
   | { type: 'ended'; reason: string };
 
 type Payload = Record<string, unknown>;
@@ -58,6 +59,8 @@ export class RemoteSession {
       if (data.type !== 'event' || e.session_id !== id) return;
       const node = typeof e.node_id === 'string' ? e.node_id : '';
       if (e.event === 'nodestatechanged') onEvent({ type: 'state', node, ...studioState(e.state) });
+      else if (e.event === 'nodetelemetry' && typeof e.type_id === 'string')
+        onEvent({ type: 'telemetry', node, type_id: e.type_id, data: e.data });
       else if (e.event === 'nodestatsupdated') {
         // StreamKit's stats carry packet counts (no bytes or queue depth). A session reports all
         // its nodes at once: they are passed on together, as one sample.

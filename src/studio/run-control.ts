@@ -48,6 +48,11 @@ export function createRunControl(
   const [progress, setProgress] = createSignal<number | null>(null);
   const [serverJob, setServerJob] = createSignal<ServerJobView>();
   const [remoteId, setRemoteId] = createSignal<string>();
+  const [telemetry, setTelemetry] = createSignal<TelemetryLine[]>([]);
+  const addTelemetry = (node: string, type_id: string, data: unknown) =>
+    setTelemetry((old) =>
+      [{ at: Date.now(), node, type_id, summary: summarize(data) }, ...old].slice(0, TELEMETRY_LINES),
+    );
   let runningModel: GraphModel | undefined;
   let remote: RemoteSession | undefined;
 
@@ -78,6 +83,7 @@ export function createRunControl(
       setRunning(true);
       setStatus({});
       setSeries({});
+      setTelemetry([]);
     });
   };
   const end = () => {
@@ -116,7 +122,7 @@ export function createRunControl(
       } else if (event.type === 'stats') {
         setProgress(event.fraction);
         setSeries((old) => track(event.nodes, old) ?? old);
-      }
+      } else if (event.type === 'telemetry') addTelemetry(event.node, event.type_id, event.data);
     };
     let captures: Captures | undefined;
     try {
@@ -158,6 +164,7 @@ export function createRunControl(
   const onRemote = (track: ReturnType<typeof seriesTracker>) => (event: RemoteEvent) => {
     if (event.type === 'state') setNodeState(event.node, event.state, event.error);
     else if (event.type === 'stats') setSeries((old) => track(event.nodes, old) ?? old);
+    else if (event.type === 'telemetry') addTelemetry(event.node, event.type_id, event.data);
     else {
       remote = undefined;
       batch(() => {
@@ -189,6 +196,7 @@ export function createRunControl(
     frame,
     level,
     series,
+    telemetry,
     progress,
     serverJob,
     remoteId,
@@ -225,6 +233,26 @@ export function createRunControl(
       } else void engine.tune(node, { [param]: value });
     },
   };
+}
+
+/** Telemetry lines the monitor keeps (newest first). */
+const TELEMETRY_LINES = 30;
+
+/** One telemetry event as the monitor lists it. */
+export interface TelemetryLine {
+  at: number;
+  node: string;
+  type_id: string;
+  summary: string;
+}
+
+/** A short, readable rendering of an event's data. */
+function summarize(data: unknown): string {
+  const text =
+    typeof data === 'string'
+      ? data
+      : JSON.stringify(data, (_, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(3)) : v));
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /** The run API the app's parts share. */

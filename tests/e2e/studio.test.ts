@@ -221,6 +221,21 @@ describe('studio', () => {
     await expect.poll(() => page.locator('.toast').last().textContent()).toContain('Stopped');
   });
 
+  it('lists node telemetry in the monitor (a telemetry_tap on a running tone)', async () => {
+    await page.click('nav button:has-text("Editor")');
+    await page.fill(
+      'textarea[aria-label="Pipeline YAML"]',
+      'mode: dynamic\nnodes:\n  tone: { kind: audio::sine, params: { amplitude: 0.5 } }\n  pace: { kind: audio::pacer, needs: tone }\n  tap: { kind: core::telemetry_tap, params: { packet_types: [Audio], audio_sample_interval_ms: 200 }, needs: pace }\n  sink: { kind: core::sink, needs: tap }\n',
+    );
+    await expect.poll(nodeCount).toBe(4);
+    await page.click('button:has-text("Run in tab")');
+    const line = page.locator('.monitor .telemetry li', { hasText: 'audio.level' }).first();
+    await line.waitFor({ timeout: 15_000 });
+    expect(await line.innerText()).toMatch(/tap\s+audio\.level\s+\{"rms":0\.354,"peak":0\.5/);
+    await page.click('.runbar button:has-text("Stop")');
+    await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
+  });
+
   it('edits a compositor in the scene editor: a dragged layer and an added text reach the YAML and the running pipeline', async () => {
     await page.fill(
       'textarea[aria-label="Pipeline YAML"]',
