@@ -2,6 +2,7 @@
 import { For, Show } from 'solid-js';
 import type { StudioDocument } from './document';
 import type { RunControl } from './run-control';
+import { fileReaders } from './run-control';
 
 export function RunBar(props: { doc: StudioDocument; run: RunControl }) {
   const run = props.run;
@@ -19,6 +20,22 @@ export function RunBar(props: { doc: StudioDocument; run: RunControl }) {
               onChange={(e) => {
                 const f = e.currentTarget.files?.[0];
                 if (f) run.chooseInput(input.name, f);
+              }}
+            />
+          </label>
+        )}
+      </For>
+      <For each={fileReaders(props.doc.model())}>
+        {(reader) => (
+          <label class="button file" title={`The tab reads only files you pick: this one stands for ${reader.path}`}>
+            {run.readFiles()[reader.path]?.name ?? `File for ${reader.node}…`}
+            <input
+              type="file"
+              aria-label={`File for ${reader.node}`}
+              hidden
+              onChange={(e) => {
+                const f = e.currentTarget.files?.[0];
+                if (f) run.chooseReadFile(reader.path, f);
               }}
             />
           </label>

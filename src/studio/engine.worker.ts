@@ -85,6 +85,8 @@ export interface EngineApi {
     onEvent: (event: RunEvent) => void,
     /** Capture-device frames per capture node id (opened by the page). */
     captures?: Record<string, ReadableStream<VideoFrame | AudioData>>,
+    /** The files the user picked for `core::file_reader` nodes, by their `path`. */
+    files?: Record<string, Blob>,
   ): Promise<RunResult>;
   /** Cancels the current run. */
   cancel(): void;
@@ -143,7 +145,7 @@ const api: EngineApi = {
     const { pipeline, issues, valid } = checkPipelineText(text, registry);
     return { valid, issues, nodes: Object.keys(pipeline?.nodes ?? {}), io: pipeline ? jobIo(pipeline) : NO_IO };
   },
-  async run(text, inputs, watch, onEvent, captures = {}) {
+  async run(text, inputs, watch, onEvent, captures = {}, files = {}) {
     current?.cancel();
     const sinks = new Map<string, { sink: BlobSink; type: string }>();
     const watched = new Set(watch);
@@ -155,6 +157,12 @@ const api: EngineApi = {
       progressIntervalMs: STATS_INTERVAL_MS,
       host: {
         openCapture: (node) => Promise.resolve(captures[node]),
+        // A tab reads only the files its user picked (one per file_reader path).
+        readFile: (path) => {
+          const file = files[path];
+          if (!file) return Promise.reject(new Error(`pick the file for '${path}' in the run bar first`));
+          return Promise.resolve(file.stream());
+        },
         gpu: browserGpu,
         openAsset,
         moqRelay: originRelay,

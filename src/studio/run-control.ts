@@ -42,6 +42,8 @@ export function createRunControl(
   const [status, setStatus] = createSignal<Record<string, { state: string; error?: string }>>({});
   const [outputs, setOutputs] = createSignal<TabOutput[]>([]);
   const [inputFiles, setInputFiles] = createSignal<Record<string, File>>({});
+  /** Files picked for `core::file_reader` nodes, by the node's `path` (the tab reads no others). */
+  const [readFiles, setReadFiles] = createSignal<Record<string, File>>({});
   const [frame, setFrame] = createSignal<ImageBitmap>();
   const [level, setLevel] = createSignal<number>();
   const [series, setSeries] = createSignal<Record<string, NodeSeries>>({});
@@ -98,6 +100,9 @@ export function createRunControl(
     const missing = (doc.validation()?.io.inputs ?? []).filter((i) => i.required && !inputFiles()[i.name]);
     if (missing.length > 0)
       return say(`Choose a file for input ${missing.map((i) => `'${i.name}'`).join(', ')} first.`, 'error');
+    const unread = fileReaders(doc.model()).filter((r) => !readFiles()[r.path]);
+    if (unread.length > 0)
+      return say(`Choose the file for ${unread.map((r) => `${r.node} (${r.path})`).join(', ')} first.`, 'error');
     begin();
     batch(() => {
       for (const o of outputs()) URL.revokeObjectURL(o.url);
@@ -133,6 +138,7 @@ export function createRunControl(
         doc.model().nodes.map((n) => n.id),
         proxy(onEvent),
         transfer(captures.streams, Object.values(captures.streams)),
+        readFiles(),
       );
       if (result.state === 'succeeded') {
         setOutputs(
@@ -206,6 +212,9 @@ export function createRunControl(
       setLevel(undefined);
     },
     chooseInput: (name: string, file: File) => setInputFiles((files) => ({ ...files, [name]: file })),
+    readFiles,
+    /** Picks the file a `core::file_reader` with this `path` reads in the tab. */
+    chooseReadFile: (path: string, file: File) => setReadFiles((files) => ({ ...files, [path]: file })),
     runInTab: () => runInTab(),
     /** A still of `node`'s output: the pipeline runs in the tab until the node sends its first frame. */
     still: (node: string) => runInTab(node),
@@ -233,6 +242,15 @@ export function createRunControl(
       } else void engine.tune(node, { [param]: value });
     },
   };
+}
+
+/** The `core::file_reader` nodes of a pipeline and the paths they read. */
+export function fileReaders(model: GraphModel): { node: string; path: string }[] {
+  return model.nodes.flatMap((n) =>
+    n.kind === 'core::file_reader' && typeof n.params.path === 'string' && n.params.path !== ''
+      ? [{ node: n.id, path: n.params.path }]
+      : [],
+  );
 }
 
 /** Telemetry lines the monitor keeps (newest first). */

@@ -4,6 +4,7 @@
  * the download with ffprobe, and covers undo/redo, copy/paste, share links, Run on server and the
  * Convert view. Screenshots go to artifacts/ (not committed).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -219,6 +220,45 @@ describe('studio', () => {
     await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
     // Stopping is not a failure (it used to say "Run failed: signal is aborted without reason").
     await expect.poll(() => page.locator('.toast').last().textContent()).toContain('Stopped');
+  });
+
+  it('runs core::file_reader in the tab on a file the user picks for its path', async () => {
+    await page.click('nav button:has-text("Editor")');
+    const picked = join(out, 'picked.ogg');
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=330:duration=1',
+      '-c:a',
+      'libopus',
+      picked,
+    ]);
+    await page.fill(
+      'textarea[aria-label="Pipeline YAML"]',
+      'mode: oneshot\nnodes:\n  read: { kind: core::file_reader, params: { path: samples/audio/system/music.opus } }\n  demux: { kind: containers::ogg::demuxer, needs: read }\n  dec: { kind: audio::opus::decoder, needs: demux }\n  enc: { kind: audio::opus::encoder, needs: dec }\n  mux: { kind: containers::webm::muxer, needs: enc }\n  out: { kind: streamkit::http_output, needs: mux }\n',
+    );
+    await expect.poll(nodeCount).toBe(6);
+    // Without a file, the run says which node needs one.
+    await page.click('button:has-text("Run in tab")');
+    await expect.poll(() => page.locator('.toast').last().textContent()).toContain('Choose the file for read');
+    await page.setInputFiles('input[aria-label="File for read"]', picked);
+    await expect.poll(() => page.locator('.runbar label.file').first().textContent()).toContain('picked.ogg');
+    const previous = await page.evaluate(() => document.querySelector('.runbar > a.output')?.getAttribute('href'));
+    await page.click('button:has-text("Run in tab")');
+    await page.waitForFunction(
+      (prev) => {
+        const href = document.querySelector('.runbar > a.output')?.getAttribute('href');
+        return href && href !== prev;
+      },
+      previous,
+      { timeout: 60_000 },
+    );
+    const p = await probe(await download(page, '.runbar > a.output', 'file-reader.webm'));
+    expect(codecs(p)).toEqual(['opus']);
   });
 
   it('lists node telemetry in the monitor (a telemetry_tap on a running tone)', async () => {
