@@ -100,6 +100,26 @@ describe('StreamKit routes', () => {
     expect((await json('/samples/oneshot/user%2Fmy-copy')).status).toBe(404);
   });
 
+  it('never reaches outside its folders through an id, however encoded', async () => {
+    await writeFile(join(root, 'secret.yml'), 'mode: oneshot\nnodes: {}\n');
+    await writeFile(join(root, 'secret.opus'), 'x');
+    const ids = [
+      '..%2Fsecret',
+      '..%2F..%2Fsecret',
+      'user%2F..%2F..%2Fsecret',
+      '%2E%2E%2Fsecret',
+      '..%252Fsecret',
+      'user%2F%2E%2E%2Fsecret',
+    ];
+    for (const id of ids) {
+      expect((await json(`/samples/oneshot/${id}`)).status, id).toBe(404);
+      expect((await json(`/samples/oneshot/${id}`, { method: 'DELETE' })).status, id).toBe(404);
+      expect((await json(`/assets/audio/${id}.opus`, { method: 'DELETE' })).status, id).toBe(404);
+    }
+    expect(await readFile(join(root, 'secret.yml'), 'utf8')).toContain('oneshot');
+    expect(await readFile(join(root, 'secret.opus'), 'utf8')).toBe('x');
+  });
+
   it('lists, uploads and deletes audio assets under samples/audio, by a path file_reader reads', async () => {
     const upload = (name: string) => {
       const form = new FormData();
