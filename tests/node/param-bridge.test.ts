@@ -9,6 +9,7 @@ import type { Packet, SessionEvent } from '../../src/engine';
 import { defineNode, micros, NodeRegistry, parsePipeline, Session } from '../../src/engine';
 import { ALL_NODES } from '../../src/nodes';
 import { applyTemplate, mapPacket } from '../../src/nodes/core/param-bridge';
+import { emitterNode } from '../support/fakes';
 
 const meta = (i: number) => ({ timestamp: micros(i * 40_000) });
 const json = (data: unknown, i = 0): Packet => ({ kind: 'json', type_id: 'test/ctl@1', data, meta: meta(i) });
@@ -32,31 +33,10 @@ function knob(seen: Record<string, unknown>[]) {
   });
 }
 
-/** Emits packets with `gapMs` between them. */
-function emitter(packets: Packet[], gapMs = 0) {
-  return defineNode({
-    kind: 'test::emit',
-    version: 1,
-    description: 'Emits fixed packets.',
-    categories: ['test'],
-    params: z.strictObject({}),
-    inputs: [],
-    outputs: [{ name: 'out', produces: { kind: 'any' }, cardinality: 'broadcast' }],
-    create: () => ({
-      async run(io) {
-        for (const p of packets) {
-          await io.output('out').send(p);
-          if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
-        }
-      },
-    }),
-  });
-}
-
 async function bridge(bridgeParams: string, packets: Packet[], gapMs = 0, mode = 'dynamic') {
   const seen: Record<string, unknown>[] = [];
   const events: SessionEvent[] = [];
-  const registry = new NodeRegistry([...ALL_NODES, knob(seen), emitter(packets, gapMs)]);
+  const registry = new NodeRegistry([...ALL_NODES, knob(seen), emitterNode(packets, gapMs)]);
   const { pipeline } = parsePipeline(`
 mode: ${mode}
 nodes:
@@ -132,7 +112,7 @@ describe('core::param_bridge', () => {
   });
 
   it('fails in a oneshot run, saying it needs a live session', async () => {
-    const registry = new NodeRegistry([...ALL_NODES, emitter([json({ level: 1 })])]);
+    const registry = new NodeRegistry([...ALL_NODES, emitterNode([json({ level: 1 })])]);
     const { pipeline } = parsePipeline(
       'mode: oneshot\nnodes:\n  src: { kind: test::emit }\n  bridge: { kind: core::param_bridge, params: { target_node: x }, needs: src }\n',
     );

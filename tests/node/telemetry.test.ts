@@ -3,34 +3,16 @@
  * and event type filters, and the per-type rate limit; packets pass through untouched.
  */
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { Packet, SessionEvent } from '../../src/engine';
-import { defineNode, micros, parsePipeline, Session, VirtualClock } from '../../src/engine';
+import { micros, parsePipeline, Session, VirtualClock } from '../../src/engine';
 import { matchesEventType } from '../../src/nodes/core/telemetry';
-import { testRegistry } from '../support/fakes';
+import { emitterNode, testRegistry } from '../support/fakes';
 
 const meta = (i: number) => ({ timestamp: micros(i * 40_000), duration: micros(40_000) });
 
-/** Emits the packets it is given (JSON and transcriptions), in order. */
-const emitter = (packets: Packet[]) =>
-  defineNode({
-    kind: 'test::emit',
-    version: 1,
-    description: 'Emits fixed packets.',
-    categories: ['test'],
-    params: z.strictObject({}),
-    inputs: [],
-    outputs: [{ name: 'out', produces: { kind: 'any' }, cardinality: 'broadcast' }],
-    create: () => ({
-      async run(io) {
-        for (const p of packets) await io.output('out').send(p);
-      },
-    }),
-  });
-
 async function telemetryOf(yaml: string, packets: Packet[] = []) {
   const { registry, recorder } = testRegistry();
-  registry.register(emitter(packets));
+  registry.register(emitterNode(packets));
   const events: Extract<SessionEvent, { event: 'nodetelemetry' }>[] = [];
   const session = new Session(parsePipeline(yaml).pipeline, {
     registry,

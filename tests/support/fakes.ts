@@ -208,3 +208,24 @@ export function testRegistry(recorder = new Recorder()): { registry: NodeRegistr
 
 /** Microseconds helper for expectations. */
 export const us = (n: number): Micros => micros(n);
+
+/** A `test::emit` node that sends the given packets in order, `gapMs` apart (real time). */
+export function emitterNode(packets: Packet[], gapMs = 0): AnyNodeDefinition {
+  return defineNode({
+    kind: 'test::emit',
+    version: 1,
+    description: 'Emits fixed packets.',
+    categories: ['test'],
+    params: z.strictObject({}),
+    inputs: [],
+    outputs: [{ name: 'out', produces: { kind: 'any' }, cardinality: 'broadcast' }],
+    create: () => ({
+      async run(io) {
+        for (const p of packets) {
+          await io.output('out').send(p);
+          if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+        }
+      },
+    }),
+  });
+}
