@@ -23,6 +23,8 @@ import { sessionRoutes } from './sessions/routes';
 import { openApiDocument } from './openapi';
 import type { RelayRouteOptions } from './relay/routes';
 import { relayRoutes } from './relay/routes';
+import { mseRoutes } from './mse/routes';
+import type { MseStreams } from './mse/streams';
 import { staticFiles } from './static';
 import { VERSION } from './version';
 import { STREAMKIT_PACKET_TYPES, streamkitNode } from './streamkit-schema';
@@ -56,6 +58,8 @@ export interface AppOptions {
   relay?: Omit<RelayRouteOptions, 'upgrade'>;
   /** StreamKit's permissions, config, plugins, samples and audio asset routes. */
   streamkit?: StreamkitRoutesOptions;
+  /** The live streams of `transport::http::mse` nodes, at `/mse/*`. */
+  mse?: MseStreams;
 }
 
 /** The JSON error shape of every failing API response. */
@@ -138,6 +142,8 @@ export function createApp(options: AppOptions) {
   }
 
   if (options.relay && sessions) app.route('/', relayRoutes({ ...options.relay, upgrade: sessions.upgrade }));
+
+  if (options.mse) app.route('/', mseRoutes(options.mse));
 
   app.all('/api/*', (c) => c.json(apiError('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 

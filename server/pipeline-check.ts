@@ -98,11 +98,26 @@ const FILE_PARAMS: Record<string, { param: string; how: 'read' | 'write' }> = {
 
 /** The first file path of `pipeline` that `files` does not allow, as an issue naming node and param. */
 export function filePathIssue(pipeline: Pipeline, files: FileAccess): Issue | undefined {
-  for (const [id, node] of Object.entries(pipeline.nodes)) {
+  return fileRefIssue(
+    Object.entries(pipeline.nodes).map(([id, node]) => ({ id, ...node })),
+    files,
+  );
+}
+
+/** The first file path of `nodes` that `files` does not allow (any file path, without `files`). */
+export function fileRefIssue(
+  nodes: readonly { id: string; kind: string; params?: unknown }[],
+  files: FileAccess | undefined,
+): Issue | undefined {
+  for (const { id, ...node } of nodes) {
     const spec = FILE_PARAMS[node.kind];
     const value = spec && (node.params as Record<string, unknown> | undefined)?.[spec.param];
     if (!spec || typeof value !== 'string') continue;
-    const problem = spec.how === 'read' ? files.readProblem(value) : files.writeProblem(value);
+    const problem = !files
+      ? 'this server lets live sessions use no files'
+      : spec.how === 'read'
+        ? files.readProblem(value)
+        : files.writeProblem(value);
     if (problem) return { code: 'forbidden_path', severity: 'error', node: id, param: spec.param, message: problem };
   }
   return undefined;

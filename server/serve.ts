@@ -20,6 +20,7 @@ import { JobService } from './jobs/service';
 import { JobStore } from './jobs/store';
 import { loadOrCreateSecret, loadOrCreateToken } from './token';
 import { MAX_CONTROL_MESSAGE_BYTES } from './sessions/control';
+import { MseStreams } from './mse/streams';
 import { SessionManager } from './sessions/manager';
 import { MoqRelay } from './relay/relay';
 import { relayHandleProtocols } from './relay/websocket';
@@ -142,11 +143,14 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   const allowedHosts = allowedHostNames(settings.host, settings.allowedHosts);
   // The server's own relay is always allowed; its origin is known once it listens.
   const relayTargets: RelayTargetPolicy = { allowPrivate: settings.allowPrivateUrls ?? false };
+  const mse = new MseStreams();
   const sessions = new SessionManager({
     runner: pool,
     registry,
     log,
     relayTargets,
+    files,
+    streams: mse,
     ...(settings.maxSessions ? { maxSessions: settings.maxSessions } : {}),
   });
   const relay = new MoqRelay({ log });
@@ -163,6 +167,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     studioDir,
     assetsDir,
     sessions: { manager: sessions, upgrade: upgradeWebSocket },
+    mse,
     ...(token ? { token } : {}),
     ...(allowedHosts ? { allowedHosts } : {}),
     jobs: {

@@ -43,8 +43,15 @@ export function staticFiles(dir: string) {
     const wanted = normalize(decoded).replace(/^([/\\])+/, '');
     const path = resolve(join(root, wanted));
     if (path !== root && !path.startsWith(root + sep)) return c.text('not found', 404);
-    // The live pages are routes of their own: /publish, and /watch/<broadcast>.
-    const page = wanted === 'publish' ? 'publish.html' : /^watch(?:\/|$)/.test(wanted) ? 'watch.html' : 'index.html';
+    // The live pages are routes of their own: /publish, /watch/<broadcast> and /play/<session><path>.
+    const page =
+      wanted === 'publish'
+        ? 'publish.html'
+        : /^watch(?:\/|$)/.test(wanted)
+          ? 'watch.html'
+          : /^play(?:\/|$)/.test(wanted)
+            ? 'play.html'
+            : 'index.html';
     const file = (await isFile(path)) ? path : join(root, page);
     if (!(await isFile(file))) return c.text('the studio is not built: run `npm start`', 404);
     const body = await readFile(file);

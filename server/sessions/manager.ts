@@ -10,8 +10,13 @@ import type { Issue, NodeRegistry } from '../../src/engine';
 import { checkPipelineText, clip, formatIssue } from '../../src/engine';
 import type { ControlAnswer, SessionWireEvent } from '../../src/headless/protocol';
 import { SESSION_HOST } from '../../src/headless/protocol';
-import type { SessionPage, SessionPageHandlers } from '../../src/headless/session-page';
+import { OutputRefused } from '../../src/headless/bridge';
+import type { FileAccess } from '../../src/headless/file-access';
+import type { SessionIo, SessionPage, SessionPageHandlers } from '../../src/headless/session-page';
 import { SessionOpenError } from '../../src/headless/session-page';
+import type { MseStreams } from '../mse/streams';
+import { MseStreamError } from '../mse/streams';
+import { fileRefIssue } from '../pipeline-check';
 import type { NodeRef, RelayTargetPolicy } from '../relay-targets';
 import { addedNodes, relayTargetProblem } from '../relay-targets';
 
@@ -26,7 +31,7 @@ const EMPTY_SESSION = '{"mode":"dynamic","nodes":{},"connections":[]}';
 
 /** Where sessions run: the headless pool (or, in tests, an in-process stand-in). */
 export interface SessionRunner {
-  openSession(id: string, pipeline: string, handlers: SessionPageHandlers): Promise<SessionPage>;
+  openSession(id: string, pipeline: string, handlers: SessionPageHandlers, io?: SessionIo): Promise<SessionPage>;
 }
 
 /** A session as listed (StreamKit's shape). */
@@ -42,7 +47,7 @@ export type SessionBusEvent = Record<string, unknown> & { event: string; session
 /** A refused session request, with the HTTP status StreamKit answers. */
 export class SessionError extends Error {
   override readonly name = 'SessionError';
-  readonly status: 400 | 404 | 409 | 429 | 503;
+  readonly status: 400 | 403 | 404 | 409 | 429 | 503;
   readonly code: string;
   readonly issues: Issue[] | undefined;
   constructor(status: SessionError['status'], code: string, message: string, issues?: Issue[]) {
@@ -67,6 +72,10 @@ export interface SessionManagerOptions {
   log?: (line: string) => void;
   /** Which relays MoQ nodes may reach (the server's own always); unchecked when absent. */
   relayTargets?: RelayTargetPolicy;
+  /** Server files sessions' file nodes may use; none when absent. */
+  files?: FileAccess;
+  /** Where `transport::http::mse` nodes publish; none when absent. */
+  streams?: MseStreams;
 }
 
 /** The server's live sessions. */
@@ -76,6 +85,8 @@ export class SessionManager {
   readonly #registry: NodeRegistry;
   readonly #log: (line: string) => void;
   readonly #relayTargets: RelayTargetPolicy | undefined;
+  readonly #files: FileAccess | undefined;
+  readonly #streams: MseStreams | undefined;
   readonly #sessions = new Map<string, Entry>();
   readonly #listeners = new Set<(event: SessionBusEvent) => void>();
   #closed = false;
@@ -86,6 +97,8 @@ export class SessionManager {
     this.maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.#log = options.log ?? ((line) => console.error(line));
     this.#relayTargets = options.relayTargets;
+    this.#files = options.files;
+    this.#streams = options.streams;
   }
 
   /** Subscribes to every session's events; returns the unsubscribe function. */
@@ -121,7 +134,7 @@ export class SessionManager {
       throw new SessionError(409, 'conflict', `a session named '${clip(name)}' exists; choose another name`);
     }
     const pipeline = text ?? EMPTY_SESSION;
-    if (text !== undefined) await this.#checkRelays(this.#check(text));
+    if (text !== undefined) await this.#checkNodes(this.#check(text));
     if (this.#sessions.size >= this.maxSessions) {
       throw new SessionError(
         429,
@@ -134,10 +147,15 @@ export class SessionManager {
     const entry: Entry = { info, page: undefined, opening: new Promise((resolve) => (ready = resolve)) };
     this.#sessions.set(info.id, entry);
     try {
-      entry.page = await this.#runner.openSession(info.id, pipeline, {
-        onEvent: (event) => this.#emit(info.id, event),
-        onEnded: (reason) => this.#ended(info.id, reason),
-      });
+      entry.page = await this.#runner.openSession(
+        info.id,
+        pipeline,
+        {
+          onEvent: (event) => this.#emit(info.id, event),
+          onEnded: (reason) => this.#ended(info.id, reason),
+        },
+        this.#io(info.id),
+      );
     } catch (error) {
       this.#sessions.delete(info.id);
       if (error instanceof SessionOpenError) throw new SessionError(400, error.info.code, error.info.message);
@@ -160,9 +178,10 @@ export class SessionManager {
     await entry.opening;
     if (!entry.page) return { action: 'error', message: `Session '${clip(idOrName)}' not found` };
     try {
-      await this.#checkRelays(addedNodes(request));
+      await this.#checkNodes(addedNodes(request));
       return await entry.page.control(request);
     } catch (error) {
+      if (error instanceof SessionError) return { action: 'error', message: error.message };
       return { action: 'error', message: `session ${entry.info.id}: ${(error as Error).message}` };
     }
   }
@@ -189,11 +208,33 @@ export class SessionManager {
     await this.#entry(idOrName)?.page?.crash();
   }
 
-  /** Refuses nodes whose `url` points at a relay the server may not reach. */
-  async #checkRelays(nodes: NodeRef[]): Promise<void> {
+  /** Refuses nodes whose `url` points at a relay the server may not reach, or whose file path it does not allow. */
+  async #checkNodes(nodes: NodeRef[]): Promise<void> {
+    const fileIssue = fileRefIssue(nodes, this.#files);
+    if (fileIssue) throw new SessionError(403, 'forbidden_path', formatIssue(fileIssue), [fileIssue]);
     if (!this.#relayTargets) return;
     const problem = await relayTargetProblem(nodes, this.#relayTargets);
     if (problem) throw new SessionError(400, 'forbidden_url', problem);
+  }
+
+  /** The server files and streams session `id`'s nodes may use. */
+  #io(id: string): SessionIo {
+    const streams = this.#streams;
+    return {
+      ...(this.#files ? { files: this.#files } : {}),
+      ...(streams
+        ? {
+            openStream: (path, options) => {
+              try {
+                return streams.open(`${id}${path}`, options);
+              } catch (error) {
+                if (error instanceof MseStreamError) throw new OutputRefused(error.status, error.message);
+                throw error;
+              }
+            },
+          }
+        : {}),
+    };
   }
 
   #check(text: string): NodeRef[] {

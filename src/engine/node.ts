@@ -152,6 +152,11 @@ export interface NodeHost {
   openAsset?: (path: string, signal: AbortSignal) => Promise<Blob>;
   /** The URL of the MoQ relay of the server this page came from (`http://host:port/moq`). */
   moqRelay?: () => string;
+  /**
+   * Publishes a live byte stream for HTTP viewers at `/mse/<session><path>` (`transport::http::mse`);
+   * the host refuses a path that is taken or a type MSE cannot play.
+   */
+  publishStream?: (path: string, options: { contentType: string; maxClients: number }) => Promise<ByteSink>;
 }
 
 /** The name of a host service (an optional method of `NodeHost`). */
@@ -167,6 +172,7 @@ export const HOST_SERVICE_NAMES: Readonly<Record<HostService, string>> = {
   gpu: 'a GPU',
   openAsset: 'assets (models, images, fonts)',
   moqRelay: "the server's MoQ relay (weft serve)",
+  publishStream: "live HTTP streams to viewers (weft serve's /mse)",
 };
 
 /** Capture devices a host may offer. */

@@ -43,15 +43,31 @@ export async function openBridgeFile(ioBase: string, path: string): Promise<Byte
   return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`);
 }
 
+/** `transport::http::mse` on the server: publishes a live stream (if the server allows it) and returns its sink. */
+export async function openBridgeStream(
+  ioBase: string,
+  path: string,
+  options: { contentType: string; maxClients: number },
+): Promise<ByteSink> {
+  const query = new URLSearchParams({ path, type: options.contentType, max_clients: String(options.maxClients) });
+  const response = await fetch(`${ioBase}/stream?${query.toString()}`, { method: 'POST' });
+  if (!response.ok) throw new Error(await response.text());
+  const { name } = (await response.json()) as { name: string };
+  // Live: every write goes up at once (viewers wait for it), not when a chunk fills.
+  return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`, true);
+}
+
 class BridgeSink implements ByteSink {
   readonly #url: string;
+  readonly #live: boolean;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #start = 0;
   #end = 0;
 
-  constructor(url: string) {
+  constructor(url: string, live = false) {
     this.#url = url;
+    this.#live = live;
   }
 
   async write(data: Uint8Array, position?: number): Promise<void> {
@@ -63,7 +79,7 @@ class BridgeSink implements ByteSink {
     this.#pending.push(data.slice());
     this.#pendingBytes += data.byteLength;
     this.#end = Math.max(this.#end, at + data.byteLength);
-    if (this.#pendingBytes >= OUTPUT_CHUNK_BYTES) await this.#flush();
+    if (this.#live || this.#pendingBytes >= OUTPUT_CHUNK_BYTES) await this.#flush();
   }
 
   async #flush(): Promise<void> {

@@ -33,6 +33,18 @@ export interface BridgeJob {
   openOutput(name: string, contentType: string | undefined): Promise<OutputSink>;
   /** The server files `core::file_reader` / `core::file_writer` may use; none when absent. */
   files?: FileAccess;
+  /** Publishes a live stream for `transport::http::mse` (sessions); none when absent. */
+  openStream?: (path: string, options: { contentType: string; maxClients: number }) => OutputSink;
+}
+
+/** A stream or output the server will not open, with the status the bridge answers. */
+export class OutputRefused extends Error {
+  override readonly name = 'OutputRefused';
+  readonly status: 400 | 403 | 409;
+  constructor(status: OutputRefused['status'], message: string) {
+    super(message);
+    this.status = status;
+  }
 }
 
 /** A running bridge. */
@@ -48,7 +60,7 @@ export interface Bridge {
 interface Registered {
   job: BridgeJob;
   outputs: Map<string, OutputSink>;
-  /** Files opened for writing so far (their outputs are named `file-<n>`). */
+  /** Files and streams opened so far (their outputs are named `file-<n>`, `stream-<n>`). */
   files: number;
 }
 
@@ -100,6 +112,28 @@ export async function startBridge(distDir: string, assetsDir?: string): Promise<
       return c.json({ name }, 200);
     } catch (error) {
       if (error instanceof FileAccessError) return fail(c, error.status, error.message);
+      throw error;
+    }
+  });
+
+  // transport::http::mse: opens a live stream as an output of the session (chunks go to /out/<name>).
+  app.post('/io/:secret/stream', (c) => {
+    const entry = jobs.get(c.req.param('secret'));
+    if (!entry) return fail(c, 403, 'unknown job');
+    if (!entry.job.openStream) return fail(c, 403, 'this run may not publish HTTP streams');
+    const maxClients = Number(c.req.query('max_clients'));
+    if (!Number.isSafeInteger(maxClients) || maxClients < 1)
+      return fail(c, 400, 'max_clients must be a positive integer');
+    try {
+      const sink = entry.job.openStream(c.req.query('path') ?? '', {
+        contentType: c.req.query('type') ?? '',
+        maxClients,
+      });
+      const name = `stream-${String(++entry.files)}`;
+      entry.outputs.set(name, sink);
+      return c.json({ name }, 200);
+    } catch (error) {
+      if (error instanceof OutputRefused) return fail(c, error.status, error.message);
       throw error;
     }
   });

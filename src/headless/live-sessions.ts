@@ -57,8 +57,8 @@ export class LiveSessions {
     this.#host = host;
   }
 
-  /** Starts session `id`; its events go to `report`. */
-  open(id: string, text: string, report: (event: PageEvent) => void, moqRelay?: string): SessionOpenResult {
+  /** Starts session `id`; its events go to `report`; `extra` adds to (and wins over) the Worker's host services. */
+  open(id: string, text: string, report: (event: PageEvent) => void, extra: NodeHost = {}): SessionOpenResult {
     if (this.#sessions.has(id)) return { ok: false, error: { code: 'conflict', message: `session ${id} is open` } };
     let session: Session;
     try {
@@ -67,7 +67,7 @@ export class LiveSessions {
         { ...pipeline, mode: 'dynamic' },
         {
           registry: this.#registry,
-          host: moqRelay ? { ...this.#host, moqRelay: () => moqRelay } : this.#host,
+          host: { ...this.#host, ...extra },
           hostProfile: SESSION_HOST,
           source,
           statsIntervalMs: SESSION_STATS_INTERVAL_MS,

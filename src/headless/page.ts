@@ -37,8 +37,8 @@ const api: PageApi = {
   cancel(id) {
     void engine.cancel(id);
   },
-  openSession: (id, pipeline) =>
-    engine.openSession(id, pipeline, relay, new URLSearchParams(location.search).get('relay') ?? undefined),
+  openSession: (id, pipeline, io) =>
+    engine.openSession(id, pipeline, relay, new URLSearchParams(location.search).get('relay') ?? undefined, io),
   control: (id, request) => engine.control(id, request),
   closeSession: (id) => engine.closeSession(id),
 };

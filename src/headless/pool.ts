@@ -17,7 +17,7 @@ import type { PageHandle, PageLoss, PipelineRunner, RunOutcome, RunRequest } fro
 import { driveJob, JobError } from './driver';
 import type { PageApi, PageJob } from './protocol';
 import { PAGE_GLOBAL, PAGE_PATH, REPORT_BINDING, parsePageEvent } from './protocol';
-import type { SessionPage, SessionPageHandlers } from './session-page';
+import type { SessionIo, SessionPage, SessionPageHandlers } from './session-page';
 import { openSessionPage } from './session-page';
 
 /** Time a page gets to load and report `ready`. */
@@ -329,33 +329,56 @@ export class HeadlessPool implements PipelineRunner {
   /** The MoQ relay of the server this pool works for (`http://host:port/moq`), once it listens. */
   relayUrl: string | undefined;
 
-  async openSession(id: string, pipeline: string, handlers: SessionPageHandlers): Promise<SessionPage> {
+  async openSession(
+    id: string,
+    pipeline: string,
+    handlers: SessionPageHandlers,
+    io: SessionIo = {},
+  ): Promise<SessionPage> {
     if (this.#closed) throw new JobError({ code: 'unavailable', message: 'the worker pool is shut down' }, true);
     if (!this.#browser) await this.#launch();
     const browser = this.#browser;
     if (!browser) throw new JobError({ code: 'unavailable', message: 'Chromium is not running' }, true);
+    // The session's server files and streams ride on the bridge, under a secret of its own.
+    const secret = randomBytes(24).toString('hex');
+    const ioBase = this.#bridge.register(secret, {
+      inputs: new Map(),
+      openOutput: () => Promise.reject(new Error('live sessions have no job outputs')),
+      ...(io.files ? { files: io.files } : {}),
+      ...(io.openStream ? { openStream: io.openStream } : {}),
+    });
+    const release = (): void => void this.#bridge.unregister(secret);
     const held: { page?: SessionPage } = {};
-    const opened = await openSessionPage(
-      browser,
-      this.#bridge.origin,
-      id,
-      pipeline,
-      {
-        onEvent: (event) => handlers.onEvent(event),
-        onEnded: (reason) => {
-          if (held.page) this.#sessionPages.delete(held.page);
-          handlers.onEnded(reason);
+    let opened: SessionPage;
+    try {
+      opened = await openSessionPage(
+        browser,
+        this.#bridge.origin,
+        id,
+        pipeline,
+        {
+          onEvent: (event) => handlers.onEvent(event),
+          onEnded: (reason) => {
+            if (held.page) this.#sessionPages.delete(held.page);
+            release();
+            handlers.onEnded(reason);
+          },
         },
-      },
-      this.#log,
-      this.relayUrl,
-    );
+        this.#log,
+        this.relayUrl,
+        { ioBase, files: io.files !== undefined, streams: io.openStream !== undefined },
+      );
+    } catch (error) {
+      release();
+      throw error;
+    }
     const page: SessionPage = {
       control: (request) => opened.control(request),
       crash: () => opened.crash(),
       close: async () => {
         this.#sessionPages.delete(page);
         await opened.close();
+        await this.#bridge.unregister(secret);
       },
     };
     held.page = page;

@@ -20,15 +20,16 @@ export const HEADLESS_HOST: HostProfile = {
   },
 };
 
-/** What a live session's page offers nodes: the GPU and assets; no job inputs or outputs. */
+/**
+ * What a live session's page offers nodes: the GPU, assets, the relay, the server files its
+ * settings allow and HTTP streams to MSE viewers; no job inputs or outputs.
+ */
 export const SESSION_HOST: HostProfile = {
   name: 'live sessions on the server',
-  services: ['gpu', 'openAsset', 'moqRelay'],
+  services: ['gpu', 'openAsset', 'moqRelay', 'readFile', 'writeFile', 'publishStream'],
   hints: {
     openInput: 'streamkit::http_input is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',
     openOutput: 'streamkit::http_output is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',
-    readFile: 'server files are read by jobs (POST /api/v1/jobs), not yet by live sessions',
-    writeFile: 'server files are written by jobs (POST /api/v1/jobs), not yet by live sessions',
     openCapture: 'capture sources run in the studio tab, where the browser asks for the device',
   },
 };
@@ -196,11 +197,21 @@ export type ControlAnswer = z.infer<typeof ControlAnswerSchema>;
 export type SessionOpenResult = { ok: true } | { ok: false; error: JobErrorInfo };
 
 /** The page's API, as seen by the driver's `page.evaluate`. */
+/** A live session's byte routes on the bridge: server files and MSE streams. */
+export interface SessionPageIo {
+  /** Base URL of the session's routes, e.g. `http://127.0.0.1:40123/io/<secret>`. */
+  ioBase: string;
+  /** Whether `core::file_reader` / `core::file_writer` may use server files. */
+  files: boolean;
+  /** Whether `transport::http::mse` may publish streams. */
+  streams: boolean;
+}
+
 export interface PageApi {
   start(job: PageJob): void;
   cancel(id: string): void;
   /** Starts the dynamic session `id` from `pipeline` (YAML or JSON); events come as `session` events. */
-  openSession(id: string, pipeline: string): Promise<SessionOpenResult>;
+  openSession(id: string, pipeline: string, io?: SessionPageIo): Promise<SessionOpenResult>;
   /** One control request (StreamKit's payload without `session_id`); resolves with its answer. */
   control(id: string, request: unknown): Promise<unknown>;
   /** Stops the session and waits for its nodes to close. */

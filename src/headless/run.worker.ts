@@ -5,11 +5,12 @@
  * them to the driver). Side effect (entry file): exposes the API with comlink.
  */
 import { expose } from 'comlink';
+import type { NodeHost } from '../engine';
 import { PipelineRun } from '../engine';
 import { browserGpu, createRegistry, openAsset, originRelay, RUN_HOOKS } from '../nodes';
-import { openBridgeFile, openBridgeOutput, readBridgeFile } from './bridge-sink';
+import { openBridgeFile, openBridgeOutput, openBridgeStream, readBridgeFile } from './bridge-sink';
 import { LiveSessions } from './live-sessions';
-import type { PageEvent, PageJob, SessionOpenResult } from './protocol';
+import type { PageEvent, PageJob, SessionOpenResult, SessionPageIo } from './protocol';
 import { PROGRESS_INTERVAL_MS } from './protocol';
 
 /** Largest telemetry event data a job reports, as JSON. */
@@ -25,7 +26,13 @@ export interface RunWorkerApi {
   run(job: PageJob, report: (event: PageEvent) => void): Promise<void>;
   cancel(id: string): void;
   /** Starts a live session; its events go to `report`. */
-  openSession(id: string, pipeline: string, report: (event: PageEvent) => void, moqRelay?: string): SessionOpenResult;
+  openSession(
+    id: string,
+    pipeline: string,
+    report: (event: PageEvent) => void,
+    moqRelay?: string,
+    io?: SessionPageIo,
+  ): SessionOpenResult;
   control(id: string, request: unknown): unknown;
   closeSession(id: string): Promise<void>;
 }
@@ -38,6 +45,25 @@ async function readInputs(job: PageJob, signal: AbortSignal): Promise<Record<str
     inputs[name] = await response.blob();
   }
   return inputs;
+}
+
+/** What a session's nodes get beyond the Worker's own services: the relay, server files, MSE streams. */
+function sessionHost(moqRelay: string | undefined, io: SessionPageIo | undefined): NodeHost {
+  return {
+    ...(moqRelay ? { moqRelay: () => moqRelay } : {}),
+    ...(io?.files
+      ? {
+          readFile: (path: string, signal: AbortSignal) => readBridgeFile(io.ioBase, path, signal),
+          writeFile: (path: string) => openBridgeFile(io.ioBase, path),
+        }
+      : {}),
+    ...(io?.streams
+      ? {
+          publishStream: (path: string, options: { contentType: string; maxClients: number }) =>
+            openBridgeStream(io.ioBase, path, options),
+        }
+      : {}),
+  };
 }
 
 const api: RunWorkerApi = {
@@ -108,7 +134,7 @@ const api: RunWorkerApi = {
   cancel(id) {
     runs.get(id)?.cancel();
   },
-  openSession: (id, pipeline, report, moqRelay) => sessions.open(id, pipeline, report, moqRelay),
+  openSession: (id, pipeline, report, moqRelay, io) => sessions.open(id, pipeline, report, sessionHost(moqRelay, io)),
   control: (id, request) => sessions.control(id, request),
   closeSession: (id) => sessions.close(id),
 };

@@ -5,7 +5,9 @@
  * relayed. A page that crashes or closes ends its session with the reason. Runs in Node.
  */
 import type { Browser } from 'playwright-core';
-import type { ControlAnswer, JobErrorInfo, PageApi, SessionWireEvent } from './protocol';
+import type { OutputSink } from './bridge';
+import type { FileAccess } from './file-access';
+import type { ControlAnswer, JobErrorInfo, PageApi, SessionPageIo, SessionWireEvent } from './protocol';
 import { ControlAnswerSchema, PAGE_GLOBAL, PAGE_PATH, REPORT_BINDING, parsePageEvent } from './protocol';
 
 /** Time a session page gets to load and start its session. */
@@ -20,6 +22,14 @@ export interface SessionPageHandlers {
   onEvent(event: SessionWireEvent): void;
   /** The session ended without being closed: the page crashed or closed, or the session ended itself. */
   onEnded(reason: string): void;
+}
+
+/** What a session's nodes may reach on the server besides the relay. */
+export interface SessionIo {
+  /** Server files for `core::file_reader` / `core::file_writer`. */
+  files?: FileAccess;
+  /** Publishes a `transport::http::mse` stream at `path` (under the session); throws `OutputRefused`. */
+  openStream?: (path: string, options: { contentType: string; maxClients: number }) => OutputSink;
 }
 
 /** A pipeline the page refused (invalid, or it could not start). */
@@ -54,6 +64,7 @@ export async function openSessionPage(
   handlers: SessionPageHandlers,
   log: (line: string) => void,
   relayUrl?: string,
+  io?: SessionPageIo,
 ): Promise<SessionPage> {
   const context = await browser.newContext();
   let ended = false;
@@ -90,8 +101,9 @@ export async function openSessionPage(
       timeout(SESSION_START_TIMEOUT_MS, `the session page did not start in ${SESSION_START_TIMEOUT_MS} ms`),
     ]);
     const opened = await page.evaluate(
-      ([global, sid, text]) => (window as unknown as Record<string, PageApi>)[global]?.openSession(sid, text),
-      [PAGE_GLOBAL, id, pipeline] as const,
+      ([global, sid, text, routes]) =>
+        (window as unknown as Record<string, PageApi>)[global]?.openSession(sid, text, routes ?? undefined),
+      [PAGE_GLOBAL, id, pipeline, io ?? null] as const,
     );
     if (!opened?.ok) {
       throw new SessionOpenError(opened?.error ?? { code: 'internal', message: 'the session page has no API' });

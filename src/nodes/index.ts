@@ -14,6 +14,7 @@ import { resampler } from './audio/resampler';
 import { silence, sine } from './audio/tone';
 import { demuxer, mp4Demuxer, oggDemuxer, webmDemuxer } from './containers/demuxer';
 import { mp4Muxer, muxer, oggMuxer, webmMuxer } from './containers/muxer';
+import { httpMse } from './transport/http-mse';
 import { moqPeer, moqPublisher, moqSubscriber } from './transport/moq/nodes';
 export { JOB_IO_NAME, JOB_IO_NAME_RULE, MEDIA_TYPE } from './core/byte-io';
 export { RUN_HOOKS } from './run-hooks';
@@ -102,8 +103,8 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   screen,
 ];
 
-/** MoQ transport nodes (StreamKit's `transport::moq::*`). */
-export const TRANSPORT_NODES: readonly AnyNodeDefinition[] = [moqPublisher, moqSubscriber, moqPeer];
+/** Transport nodes: MoQ (StreamKit's `transport::moq::*`) and HTTP streaming to MSE players. */
+export const TRANSPORT_NODES: readonly AnyNodeDefinition[] = [moqPublisher, moqSubscriber, moqPeer, httpMse];
 
 /** All node kinds, in palette order. */
 export const ALL_NODES: readonly AnyNodeDefinition[] = [...CORE_NODES, ...MEDIA_NODES, ...TRANSPORT_NODES];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Packet } from '../../src/engine';
 import { micros } from '../../src/engine';
 import { CORE_NODES } from '../../src/nodes';
+import { httpMse } from '../../src/nodes/transport/http-mse';
 import type { Fixture } from '../support/conformance';
 import { conformance } from '../support/conformance';
 import { fakeVideoPacket, textPacket } from '../support/fakes';
@@ -86,4 +87,54 @@ describe('node conformance (core kinds, in Node)', () => {
   for (const definition of CORE_NODES) {
     describe(definition.kind, () => conformance(definition, FIXTURES[definition.kind] ?? {}));
   }
+});
+
+/** `transport::http::mse` needs no media APIs: it runs here, publishing to a host that keeps what it gets. */
+describe('node conformance (transport::http::mse, in Node)', () => {
+  const published: { path: string; contentType: string; bytes: number; closed: boolean }[] = [];
+  const host = () => ({
+    publishStream: (path: string, options: { contentType: string; maxClients: number }) => {
+      const entry = { path, contentType: options.contentType, bytes: 0, closed: false };
+      published.push(entry);
+      return Promise.resolve({
+        write: (data: Uint8Array) => {
+          entry.bytes += data.byteLength;
+          return Promise.resolve();
+        },
+        close: () => {
+          entry.closed = true;
+          return Promise.resolve();
+        },
+        abort: () => Promise.resolve(),
+      });
+    },
+  });
+  const chunks = () =>
+    ['a', 'bc', 'def'].map((t): Packet => ({
+      kind: 'binary',
+      data: new TextEncoder().encode(t),
+      content_type: 'video/webm; codecs="vp8"',
+      meta: {},
+    }));
+  conformance(httpMse, {
+    mode: 'dynamic',
+    params: { path: '/video' },
+    host,
+    inputType: { kind: 'binary' },
+    input: chunks,
+    badInput: () => textPacket('not bytes', 0),
+  });
+  it('publishes at its path with the muxer’s content type, every byte, then closes', () => {
+    const done = published.find((p) => p.closed && p.bytes === 6);
+    expect(done).toMatchObject({ path: '/video', contentType: 'video/webm; codecs="vp8"' });
+  });
+  it('refuses paths that are not URL-safe and types MSE cannot play', () => {
+    for (const path of ['video', '/../x', '/a b', '/./x', '/a//b'])
+      expect(httpMse.params.safeParse({ path }).success, path).toBe(false);
+    expect(httpMse.params.safeParse({ path: '/a/b-1.webm' }).success).toBe(true);
+    expect(httpMse.params.safeParse({ path: '/v', content_type: 'text/html' }).success).toBe(false);
+    expect(httpMse.params.safeParse({ path: '/v', content_type: 'video/mp4; codecs="avc1.42E01E"' }).success).toBe(
+      true,
+    );
+  });
 });

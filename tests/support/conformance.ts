@@ -174,9 +174,25 @@ export function conformance(definition: AnyNodeDefinition, fixture: Fixture): vo
     const bad = fixture.badInput;
     it('reports bad input with a NodeError naming node, kind and pin', async () => {
       const { registry, pipeline } = setup(definition, fixture, () => [bad()]);
-      const result = await makeSession(registry, pipeline, fixture).result();
-      expect(result.state).toBe('failed');
-      const error = result.error as NodeError;
+      const session = makeSession(registry, pipeline, fixture);
+      // A live session outlives a failed node: there the node's own failure is the answer.
+      const nodeFailure = new Promise<unknown>((resolve) =>
+        session.on((e) => {
+          if (e.event === 'nodestatechanged' && e.node_id === 'dut' && e.state === 'failed') resolve(e.error);
+        }),
+      );
+      let failure: unknown;
+      if (fixture.mode === 'dynamic') {
+        session.start();
+        failure = await nodeFailure;
+        session.stop();
+      }
+      const result = await session.result();
+      if (fixture.mode !== 'dynamic') {
+        expect(result.state).toBe('failed');
+        failure = result.error;
+      }
+      const error = failure as NodeError;
       expect(error).toBeInstanceOf(NodeError);
       expect(error).toMatchObject({ nodeId: 'dut', kind: definition.kind, pin: 'in' });
       expect(error.message.startsWith(`[${definition.kind}#dut:in]`)).toBe(true);
