@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codecs, probeBytes, submit, testServer, waitFinal, weft } from './support';
+import { codecs, controlClient, probeBytes, submit, testServer, until, waitFinal, weft } from './support';
 
 let server: Awaited<ReturnType<typeof testServer>>;
 let root: string;
@@ -202,6 +202,47 @@ nodes:
     expect(failed.state).toBe('failed');
     expect(failed.error?.message).toMatch(/core::script#js.*ran past its timeout_ms \(200 ms\)/);
   });
+
+  it('a live session reads and writes server files under the same rules', async () => {
+    const live = copy('samples/audio/music.opus', 'out/live/music.opus').replace('mode: oneshot', 'mode: dynamic');
+    const create = (yaml: string) =>
+      fetch(`${server.url}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ yaml }),
+      });
+    const created = await create(live);
+    expect(created.status).toBe(200);
+    const id = ((await created.json()) as { session_id: string }).session_id;
+    const target = join(root, 'out', 'live', 'music.opus');
+    const source = await readFile(join(root, 'samples', 'audio', 'music.opus'));
+    await until(
+      async () => (await readFile(target).catch(() => new Uint8Array())).byteLength === source.byteLength,
+      30_000,
+      'the session to write its file',
+    );
+    expect(await readFile(target)).toEqual(source);
+    // Refused at creation, naming the node and the param, as jobs are.
+    const refused = await create(copy('/etc/passwd', 'out/x').replace('mode: oneshot', 'mode: dynamic'));
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(await refused.json())).toMatch(/read.*path.*'\/etc\/passwd' is not allowed for reading/);
+    // And when a node is added to a running session.
+    const client = await controlClient(server.url);
+    try {
+      const answer = await client.request({
+        action: 'addnode',
+        session_id: id,
+        node_id: 'sneak',
+        kind: 'core::file_writer',
+        params: { path: 'samples/overwrite.opus' },
+      });
+      expect(answer.action).toBe('error');
+      expect(String(answer.message)).toMatch(/sneak.*not allowed for writing/);
+    } finally {
+      client.close();
+    }
+    expect((await fetch(`${server.url}/api/v1/sessions/${id}`, { method: 'DELETE' })).status).toBe(200);
+  }, 60_000);
 
   it('weft run reads and writes with --allow-read / --allow-write under --files-root', async () => {
     const pipeline = join(root, 'copy.yaml');
