@@ -17,7 +17,8 @@ import { DEFAULT_MAX_UPLOAD_BYTES } from './app';
 import { executeJob } from './jobs/execute';
 import { JobStore } from './jobs/store';
 import { fetchUrlInput } from './jobs/url-input';
-import { bindInputs, checkPipeline, filePathIssue, parseOverrides } from './pipeline-check';
+import { bindInputs, checkPipeline, filePathIssue, nodeRefs, objectStoreIssue, parseOverrides } from './pipeline-check';
+import { ObjectStore, secretsOf } from './object-store';
 import { DEFAULT_READ_PATTERNS, FileAccess } from '../src/headless/file-access';
 import { ProgressBar } from './progress';
 import { createQueue, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_RETENTION_MS, SHUTDOWN_TIMEOUT_MS, startServer } from './serve';
@@ -40,7 +41,7 @@ const DEFAULT_DIST = join(PROJECT_ROOT, 'dist');
 const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
 
   weft run PIPELINE [-i NAME=PATH|URL]... [-o NAME=PATH]... [--set NODE.PARAM=VALUE]...
-                    [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR]
+                    [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR] [--secret NAME]...
                     (-i PATH / -o PATH bind the pipeline's default input / output)
   weft serve [--host H] [--port P] [--data DIR] [--workers N] [--redis URL] [--allow-private-urls]
              [--allowed-hosts NAME,…] [--max-upload-mb N] [--max-duration SECONDS] [--job-timeout SECONDS]
@@ -48,6 +49,9 @@ const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
              [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR]
              (core::file_reader / file_writer paths: read 'samples/**' and write nothing by default,
               relative to --files-root, the working directory unless given)
+             [--secret NAME]...
+             (an environment variable pipelines may name, e.g. core::object_store_writer's
+              access_key_id_env / secret_key_env; no other is ever shared)
   weft validate PIPELINE
   weft token [--publish PATTERN]... [--subscribe PATTERN]... [--root PATH] [--ttl 1h] [--data DIR]
              (a MoQ relay token, signed with the key in the data directory, for ?jwt=)
@@ -131,14 +135,21 @@ function printIssues(path: string, issues: Parameters<typeof formatIssue>[0][]):
  * Reads and checks a pipeline file and binds `-i` / `-o` to its job inputs and outputs. Prints the
  * problems and returns undefined when the pipeline is invalid; an input that does not fit is a usage error.
  */
-async function loadJob(file: string | undefined, inputList: string[], outputList: string[], files?: FileAccess) {
+async function loadJob(
+  file: string | undefined,
+  inputList: string[],
+  outputList: string[],
+  files?: FileAccess,
+  objects?: ObjectStore,
+) {
   const text = await readPipeline(file);
   const check = checkPipeline(text, createRegistry());
   if (!check.ok) {
     printIssues(file ?? '', check.issues);
     return undefined;
   }
-  const pathIssue = files && filePathIssue(check.pipeline, files);
+  const pathIssue =
+    (files && filePathIssue(check.pipeline, files)) ?? (objects && objectStoreIssue(nodeRefs(check.pipeline), objects));
   if (pathIssue) {
     printIssues(file ?? '', [pathIssue]);
     return undefined;
@@ -161,12 +172,17 @@ async function cmdRun(args: string[]): Promise<number> {
       set: { type: 'string', multiple: true, default: [] },
       'allow-private-urls': { type: 'boolean', default: false },
       ...FILE_FLAGS,
+      secret: { type: 'string', multiple: true, default: [] },
       timeout: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
     },
   });
   const files = fileAccessOf(values);
-  const job = await loadJob(positionals[0], values.input, values.output, files);
+  const objects = new ObjectStore({
+    secrets: secretsOf(values.secret, process.env, (line) => process.stderr.write(`${line}\n`)),
+    allowPrivate: values['allow-private-urls'],
+  });
+  const job = await loadJob(positionals[0], values.input, values.output, files, objects);
   if (!job) return EXIT_USAGE;
   const { text, inputs, outputs } = job;
   for (const o of job.io.outputs)
@@ -197,6 +213,7 @@ async function cmdRun(args: string[]): Promise<number> {
       pipeline: text,
       inputs: paths,
       files,
+      openObject: (target) => objects.open(target),
       openOutput: (name) => {
         const path = outputs.get(name);
         if (!path) throw new Error(`no -o for output '${name}'`);
@@ -245,6 +262,7 @@ async function cmdServe(args: string[]): Promise<number> {
       'retention-hours': { type: 'string' },
       'allowed-hosts': { type: 'string', default: process.env.WEFT_ALLOWED_HOSTS },
       ...FILE_FLAGS,
+      secret: { type: 'string', multiple: true, default: [] },
     },
   });
   const port = Number(values.port);
@@ -271,6 +289,7 @@ async function cmdServe(args: string[]): Promise<number> {
     ...(values.redis ? { redisUrl: values.redis } : {}),
     allowPrivateUrls: values['allow-private-urls'],
     files: fileAccessOptions(values),
+    secrets: values.secret,
     ...(maxUploadMb ? { maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024) } : {}),
     ...(maxDuration ? { maxMediaSeconds: maxDuration } : {}),
     ...(maxSessions ? { maxSessions } : {}),

@@ -2,6 +2,7 @@
  * Validating a submitted pipeline and binding its job inputs: the checks `/validate`, `/jobs`,
  * `/process` and `weft run` share, so each reports problems the same way.
  */
+import type { ObjectStore } from './object-store';
 import type { Issue, NodeRegistry, Pipeline } from '../src/engine';
 import { checkPipelineText, formatIssue } from '../src/engine';
 import { HEADLESS_HOST } from '../src/headless/protocol';
@@ -121,4 +122,30 @@ export function fileRefIssue(
     if (problem) return { code: 'forbidden_path', severity: 'error', node: id, param: spec.param, message: problem };
   }
   return undefined;
+}
+
+/**
+ * The first `core::object_store_writer` of `nodes` that may not run here: a secret the server does
+ * not share, an endpoint it may not reach, or no object storage at all (`store` absent).
+ */
+export function objectStoreIssue(
+  nodes: readonly { id: string; kind: string; params?: unknown }[],
+  store: ObjectStore | undefined,
+): Issue | undefined {
+  for (const { id, kind, params } of nodes) {
+    if (kind !== 'core::object_store_writer') continue;
+    const problem = store
+      ? store.problem((params ?? {}) as Record<string, unknown>)
+      : 'this host writes to no object storage';
+    if (problem) {
+      const param = /secret/.test(problem) ? 'access_key_id_env' : 'endpoint';
+      return { code: 'forbidden_object_store', severity: 'error', node: id, param, message: problem };
+    }
+  }
+  return undefined;
+}
+
+/** A pipeline's nodes as a list. */
+export function nodeRefs(pipeline: Pipeline): { id: string; kind: string; params?: unknown }[] {
+  return Object.entries(pipeline.nodes).map(([id, node]) => ({ id, ...node }));
 }

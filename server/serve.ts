@@ -21,6 +21,7 @@ import { JobStore } from './jobs/store';
 import { loadOrCreateSecret, loadOrCreateToken } from './token';
 import { MAX_CONTROL_MESSAGE_BYTES } from './sessions/control';
 import { MseStreams } from './mse/streams';
+import { ObjectStore, secretsOf } from './object-store';
 import { SessionManager } from './sessions/manager';
 import { MoqRelay } from './relay/relay';
 import { relayHandleProtocols } from './relay/websocket';
@@ -53,6 +54,8 @@ export interface ServerSettings {
   jobTimeoutMs?: number;
   retentionMs?: number;
   allowPrivateUrls?: boolean;
+  /** Environment variables pipelines may name as secrets (`--secret NAME`): object store credentials. */
+  secrets?: readonly string[];
   /** Server files file_reader / file_writer may use (default: read `samples/**` under the working directory, write none). */
   files?: FileAccessOptions;
   /** Most media one job may produce, in seconds. */
@@ -138,8 +141,12 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   // With Redis the queue itself survives restarts: only the embedded queue needs re-adding.
   await service.start({ requeue: !settings.redisUrl });
   const files = new FileAccess(settings.files);
+  const objects = new ObjectStore({
+    secrets: secretsOf(settings.secrets ?? [], env, log),
+    allowPrivate: settings.allowPrivateUrls ?? false,
+  });
   if (settings.work !== false)
-    queue.process((task) => executeJob({ store, pool, jobTimeoutMs, files }, task), pool.size);
+    queue.process((task) => executeJob({ store, pool, jobTimeoutMs, files, objects }, task), pool.size);
   const allowedHosts = allowedHostNames(settings.host, settings.allowedHosts);
   // The server's own relay is always allowed; its origin is known once it listens.
   const relayTargets: RelayTargetPolicy = { allowPrivate: settings.allowPrivateUrls ?? false };
@@ -151,6 +158,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     relayTargets,
     files,
     streams: mse,
+    objects,
     ...(settings.maxSessions ? { maxSessions: settings.maxSessions } : {}),
   });
   const relay = new MoqRelay({ log });
@@ -182,6 +190,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       tmpDir: join(dataDir, 'tmp'),
       relayTargets,
       files,
+      objects,
     },
   });
   // Twice the message limit, so a message just over it is answered with an error, not a hang-up.

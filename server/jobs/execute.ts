@@ -3,6 +3,7 @@
  * record, run the pipeline on the headless pool with outputs written into the job's directory,
  * and record the outcome. A job already finished is not run again (exactly once across workers).
  */
+import type { ObjectStore } from '../object-store';
 import { hostname } from 'node:os';
 import type { JobProgress, PipelineRunner } from '../../src/headless/driver';
 import { JobError } from '../../src/headless/driver';
@@ -33,6 +34,8 @@ export interface ExecuteOptions {
   maxAttempts?: number;
   /** Server files file_reader / file_writer may use (StreamKit's `[security]` defaults when absent). */
   files?: FileAccess;
+  /** Object storage for `core::object_store_writer` (none when absent). */
+  objects?: ObjectStore;
 }
 
 /** Runs one attempt of `task`. Throws `RetryableError` when the worker was lost and attempts remain. */
@@ -65,6 +68,7 @@ export async function executeJob(options: ExecuteOptions, task: QueueTask): Prom
     const outcome = await pool.run({
       pipeline: record.pipeline,
       files: options.files ?? new FileAccess(),
+      ...(options.objects ? { openObject: options.objects.open.bind(options.objects) } : {}),
       inputs: Object.fromEntries(record.inputs.map((i) => [i.name, store.inputPath(task.id, i.name)])),
       openOutput: (name, contentType) => {
         if (!isSafeName(name)) throw new Error(`output name '${name}' is not allowed (letters, digits, _ . -)`);

@@ -22,7 +22,16 @@ import { HEADLESS_HOST } from '../../src/headless/protocol';
 import { fileSink } from '../../src/headless/file-sink';
 import { outputHeaders } from '../guards';
 import { checkOutboundUrl } from '../outbound';
-import { bindInputs, checkJobPipeline, filePathIssue, issuesError, parseOverrides } from '../pipeline-check';
+import {
+  bindInputs,
+  checkJobPipeline,
+  filePathIssue,
+  issuesError,
+  nodeRefs,
+  objectStoreIssue,
+  parseOverrides,
+} from '../pipeline-check';
+import type { ObjectStore } from '../object-store';
 import { FileAccess } from '../../src/headless/file-access';
 import { inside, isJobId, isSafeName } from './ids';
 import type { JobRecord } from './record';
@@ -50,6 +59,8 @@ export interface JobRoutesOptions {
   relayTargets?: RelayTargetPolicy;
   /** The server files file_reader / file_writer may use (StreamKit's `[security]` defaults when absent). */
   files?: FileAccess;
+  /** Object storage for `core::object_store_writer` (none when absent). */
+  objects?: ObjectStore;
 }
 
 type ErrorStatus = 400 | 403 | 404 | 409 | 413 | 500 | 502 | 503;
@@ -201,6 +212,8 @@ export function jobRoutes(options: JobRoutesOptions) {
     // A path outside the allowed ones is forbidden (403), as StreamKit answers.
     const pathIssue = filePathIssue(overrideParams(check.pipeline, overrides), fileAccess);
     if (pathIssue) throw new Refusal(c.json({ error: { ...issuesError([pathIssue]), code: 'forbidden_path' } }, 403));
+    const storeIssue = objectStoreIssue(nodeRefs(overrideParams(check.pipeline, overrides)), options.objects);
+    if (storeIssue) throw new Refusal(c.json({ error: { ...issuesError([storeIssue]), code: storeIssue.code } }, 403));
     const relayProblem = await relayTargetProblem(
       Object.entries(overrideParams(check.pipeline, overrides).nodes).map(([id, n]) => ({ id, ...n })),
       options.relayTargets ?? { allowPrivate: options.allowPrivateUrls },
@@ -427,6 +440,7 @@ export function jobRoutes(options: JobRoutesOptions) {
           pipeline: accepted.text,
           inputs,
           files: fileAccess,
+          ...(options.objects ? { openObject: options.objects.open.bind(options.objects) } : {}),
           openOutput: (name, contentType) => {
             if (output)
               throw new Error('/api/v1/process returns one output; the pipeline has several http_output nodes');

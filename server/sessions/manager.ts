@@ -6,7 +6,7 @@
  * ends a session whose page crashed with an event that says why.
  */
 import { randomUUID } from 'node:crypto';
-import type { Issue, NodeRegistry } from '../../src/engine';
+import type { Issue, NodeRegistry, ObjectTarget } from '../../src/engine';
 import { checkPipelineText, clip, formatIssue } from '../../src/engine';
 import type { ControlAnswer, SessionWireEvent } from '../../src/headless/protocol';
 import { SESSION_HOST } from '../../src/headless/protocol';
@@ -16,7 +16,8 @@ import type { SessionIo, SessionPage, SessionPageHandlers } from '../../src/head
 import { SessionOpenError } from '../../src/headless/session-page';
 import type { MseStreams } from '../mse/streams';
 import { MseStreamError } from '../mse/streams';
-import { fileRefIssue } from '../pipeline-check';
+import type { ObjectStore } from '../object-store';
+import { fileRefIssue, objectStoreIssue } from '../pipeline-check';
 import type { NodeRef, RelayTargetPolicy } from '../relay-targets';
 import { addedNodes, relayTargetProblem } from '../relay-targets';
 
@@ -76,6 +77,8 @@ export interface SessionManagerOptions {
   files?: FileAccess;
   /** Where `transport::http::mse` nodes publish; none when absent. */
   streams?: MseStreams;
+  /** Object storage for `core::object_store_writer`; none when absent. */
+  objects?: ObjectStore;
 }
 
 /** The server's live sessions. */
@@ -87,6 +90,7 @@ export class SessionManager {
   readonly #relayTargets: RelayTargetPolicy | undefined;
   readonly #files: FileAccess | undefined;
   readonly #streams: MseStreams | undefined;
+  readonly #objects: ObjectStore | undefined;
   readonly #sessions = new Map<string, Entry>();
   readonly #listeners = new Set<(event: SessionBusEvent) => void>();
   #closed = false;
@@ -99,6 +103,7 @@ export class SessionManager {
     this.#relayTargets = options.relayTargets;
     this.#files = options.files;
     this.#streams = options.streams;
+    this.#objects = options.objects;
   }
 
   /** Subscribes to every session's events; returns the unsubscribe function. */
@@ -212,6 +217,8 @@ export class SessionManager {
   async #checkNodes(nodes: NodeRef[]): Promise<void> {
     const fileIssue = fileRefIssue(nodes, this.#files);
     if (fileIssue) throw new SessionError(403, 'forbidden_path', formatIssue(fileIssue), [fileIssue]);
+    const storeIssue = objectStoreIssue(nodes, this.#objects);
+    if (storeIssue) throw new SessionError(403, storeIssue.code, formatIssue(storeIssue), [storeIssue]);
     if (!this.#relayTargets) return;
     const problem = await relayTargetProblem(nodes, this.#relayTargets);
     if (problem) throw new SessionError(400, 'forbidden_url', problem);
@@ -220,8 +227,10 @@ export class SessionManager {
   /** The server files and streams session `id`'s nodes may use. */
   #io(id: string): SessionIo {
     const streams = this.#streams;
+    const objects = this.#objects;
     return {
       ...(this.#files ? { files: this.#files } : {}),
+      ...(objects ? { openObject: (target: ObjectTarget) => objects.open(target) } : {}),
       ...(streams
         ? {
             openStream: (path, options) => {

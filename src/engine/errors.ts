@@ -99,7 +99,8 @@ export type IssueCode =
   | 'empty'
   | 'unsupported_host'
   | 'too_large'
-  | 'forbidden_path';
+  | 'forbidden_path'
+  | 'forbidden_object_store';
 
 /** A position in a pipeline's source text, 1-based. */
 export interface SourcePosition {

@@ -40,6 +40,7 @@ export type {
   NodeContext,
   NodeDefinition,
   NodeHost,
+  ObjectTarget,
   NodeInstance,
   NodeIO,
   NodeTelemetry,

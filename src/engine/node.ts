@@ -157,6 +157,26 @@ export interface NodeHost {
    * the host refuses a path that is taken or a type MSE cannot play.
    */
   publishStream?: (path: string, options: { contentType: string; maxClients: number }) => Promise<ByteSink>;
+  /**
+   * Opens an object in S3-compatible storage for writing (`core::object_store_writer`). The host
+   * holds the credentials: the target names them, it never carries them.
+   */
+  writeObject?: (target: ObjectTarget) => Promise<ByteSink>;
+}
+
+/** Where `core::object_store_writer` writes: an object, and the names of the server secrets that sign for it. */
+export interface ObjectTarget {
+  endpoint: string;
+  bucket: string;
+  key: string;
+  region: string;
+  /** Server secret holding the access key id. */
+  accessKeyIdSecret: string;
+  /** Server secret holding the secret access key. */
+  secretKeySecret: string;
+  /** Bytes per multipart part (at least 5 MiB, S3's minimum). */
+  partBytes: number;
+  contentType?: string;
 }
 
 /** The name of a host service (an optional method of `NodeHost`). */
@@ -173,6 +193,7 @@ export const HOST_SERVICE_NAMES: Readonly<Record<HostService, string>> = {
   openAsset: 'assets (models, images, fonts)',
   moqRelay: "the server's MoQ relay (weft serve)",
   publishStream: "live HTTP streams to viewers (weft serve's /mse)",
+  writeObject: 'S3-compatible object storage (the server holds the credentials)',
 };
 
 /** Capture devices a host may offer. */

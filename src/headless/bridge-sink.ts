@@ -3,7 +3,7 @@
  * coalesced into chunks of at most OUTPUT_CHUNK_BYTES; a write at another position (a muxer
  * patching a header) sends what is pending first. Each chunk is awaited (backpressure).
  */
-import type { ByteSink } from '../engine';
+import type { ByteSink, ObjectTarget } from '../engine';
 import { OUTPUT_CHUNK_BYTES } from './protocol';
 
 /** POSTs to a bridge route; a refusal names the route (without its secret) and the answer. */
@@ -57,9 +57,23 @@ export async function openBridgeStream(
   return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`, true);
 }
 
+/** `core::object_store_writer` on the server: opens the object (the server signs with its secrets) and returns its sink. */
+export async function openBridgeObject(ioBase: string, target: ObjectTarget): Promise<ByteSink> {
+  const response = await fetch(`${ioBase}/object`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(target),
+  });
+  if (!response.ok) throw new Error(await response.text());
+  const { name } = (await response.json()) as { name: string };
+  return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`);
+}
+
 class BridgeSink implements ByteSink {
   readonly #url: string;
   readonly #live: boolean;
+  /** A chunk was refused: the bridge has dropped this output, so there is nothing left to abort. */
+  #broken = false;
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #start = 0;
@@ -95,19 +109,27 @@ class BridgeSink implements ByteSink {
     this.#start += this.#pendingBytes;
     this.#pendingBytes = 0;
     // One write may be larger than a chunk (a muxer writing a whole box): it goes in slices.
-    for (let at = 0; at < chunk.byteLength; at += OUTPUT_CHUNK_BYTES) {
-      await post(`${this.#url}/chunk?pos=${start + at}`, chunk.subarray(at, at + OUTPUT_CHUNK_BYTES));
+    try {
+      for (let at = 0; at < chunk.byteLength; at += OUTPUT_CHUNK_BYTES) {
+        await post(`${this.#url}/chunk?pos=${start + at}`, chunk.subarray(at, at + OUTPUT_CHUNK_BYTES));
+      }
+    } catch (error) {
+      this.#broken = true;
+      throw error;
     }
   }
 
   async close(): Promise<void> {
     await this.#flush();
+    // The bridge forgets the output on close, whether or not its sink could finish.
+    this.#broken = true;
     await post(`${this.#url}/close`);
   }
 
   async abort(): Promise<void> {
     this.#pending = [];
     this.#pendingBytes = 0;
+    if (this.#broken) return;
     await post(`${this.#url}/abort`);
   }
 }

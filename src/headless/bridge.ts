@@ -16,7 +16,9 @@ import { assetFiles } from './asset-files';
 import type { FileAccess } from './file-access';
 import { FileAccessError } from './file-access';
 import { fileSink } from './file-sink';
+import type { ObjectTarget } from '../engine';
 import { OUTPUT_CHUNK_BYTES } from './protocol';
+import { ObjectTargetSchema } from './object-target';
 
 /** Where a job's output bytes go (a file, an HTTP response…). */
 export interface OutputSink {
@@ -35,6 +37,8 @@ export interface BridgeJob {
   files?: FileAccess;
   /** Publishes a live stream for `transport::http::mse` (sessions); none when absent. */
   openStream?: (path: string, options: { contentType: string; maxClients: number }) => OutputSink;
+  /** Opens an object for `core::object_store_writer`; none when absent. Throws `OutputRefused`. */
+  openObject?: (target: ObjectTarget) => OutputSink;
 }
 
 /** A stream or output the server will not open, with the status the bridge answers. */
@@ -138,6 +142,24 @@ export async function startBridge(distDir: string, assetsDir?: string): Promise<
     }
   });
 
+  // core::object_store_writer: opens an upload as an output of the run (chunks go to /out/<name>).
+  app.post('/io/:secret/object', async (c) => {
+    const entry = jobs.get(c.req.param('secret'));
+    if (!entry) return fail(c, 403, 'unknown job');
+    if (!entry.job.openObject) return fail(c, 403, 'this run may not write to object storage');
+    const target = ObjectTargetSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!target.success) return fail(c, 400, 'the object target is malformed');
+    try {
+      const sink = entry.job.openObject(target.data);
+      const name = `object-${String(++entry.files)}`;
+      entry.outputs.set(name, sink);
+      return c.json({ name }, 200);
+    } catch (error) {
+      if (error instanceof OutputRefused) return fail(c, error.status, error.message);
+      throw error;
+    }
+  });
+
   app.post('/io/:secret/out/:name/:op', async (c) => {
     const entry = jobs.get(c.req.param('secret'));
     if (!entry) return fail(c, 403, 'unknown job');
@@ -156,10 +178,21 @@ export async function startBridge(distDir: string, assetsDir?: string): Promise<
       const data = new Uint8Array(await c.req.arrayBuffer());
       if (data.byteLength > OUTPUT_CHUNK_BYTES)
         return fail(c, 400, `chunks are limited to ${OUTPUT_CHUNK_BYTES} bytes`);
-      await sink.write(data, position);
+      try {
+        await sink.write(data, position);
+      } catch (error) {
+        // Where the bytes go refused them (an upload failed, a stream needs forward writes): the node says why.
+        entry.outputs.delete(name);
+        await sink.abort('a write failed');
+        return c.text((error as Error).message, 502);
+      }
     } else if (op === 'close') {
       entry.outputs.delete(name);
-      await sink.close();
+      try {
+        await sink.close();
+      } catch (error) {
+        return c.text((error as Error).message, 502);
+      }
     } else if (op === 'abort') {
       entry.outputs.delete(name);
       await sink.abort('the pipeline failed');

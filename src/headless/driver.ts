@@ -30,6 +30,7 @@ export interface JobProgress {
 /** Where a run's output bytes go (see `bridge.ts`). */
 export type { OutputSink } from './bridge';
 import type { OutputSink } from './bridge';
+import type { ObjectTarget } from '../engine';
 
 /** One pipeline run. */
 export interface RunRequest {
@@ -39,6 +40,8 @@ export interface RunRequest {
   openOutput(name: string, contentType: string | undefined): Promise<OutputSink>;
   /** Server files `core::file_reader` / `core::file_writer` may use (none when absent). */
   files?: FileAccess;
+  /** Opens an object for `core::object_store_writer` (none when absent); throws `OutputRefused`. */
+  openObject?: (target: ObjectTarget) => OutputSink;
   overrides?: PageJob['overrides'];
   signal?: AbortSignal;
   /** Whole-job limit in ms (0 or absent: none). */

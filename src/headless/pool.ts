@@ -285,6 +285,7 @@ export class HeadlessPool implements PipelineRunner {
       inputs: new Map(Object.entries(request.inputs)),
       openOutput: (name, type) => request.openOutput(name, type),
       ...(request.files ? { files: request.files } : {}),
+      ...(request.openObject ? { openObject: request.openObject } : {}),
     });
     const job: PageJob = {
       id: secret.slice(0, 12),
@@ -294,6 +295,7 @@ export class HeadlessPool implements PipelineRunner {
       inputs: Object.keys(request.inputs),
       ...(request.overrides ? { overrides: request.overrides } : {}),
       ...(request.files ? { files: true } : {}),
+      ...(request.openObject ? { objects: true } : {}),
     };
     const onWarning = request.onWarning;
     try {
@@ -346,6 +348,7 @@ export class HeadlessPool implements PipelineRunner {
       openOutput: () => Promise.reject(new Error('live sessions have no job outputs')),
       ...(io.files ? { files: io.files } : {}),
       ...(io.openStream ? { openStream: io.openStream } : {}),
+      ...(io.openObject ? { openObject: io.openObject } : {}),
     });
     const release = (): void => void this.#bridge.unregister(secret);
     const held: { page?: SessionPage } = {};
@@ -366,7 +369,12 @@ export class HeadlessPool implements PipelineRunner {
         },
         this.#log,
         this.relayUrl,
-        { ioBase, files: io.files !== undefined, streams: io.openStream !== undefined },
+        {
+          ioBase,
+          files: io.files !== undefined,
+          streams: io.openStream !== undefined,
+          objects: io.openObject !== undefined,
+        },
       );
     } catch (error) {
       release();

@@ -14,7 +14,7 @@ import type { HostProfile } from '../engine';
 /** What the headless page offers nodes: job inputs and outputs, the server files its settings allow, the relay; no devices. */
 export const HEADLESS_HOST: HostProfile = {
   name: "the server's headless pages",
-  services: ['openInput', 'openOutput', 'moqRelay', 'readFile', 'writeFile'],
+  services: ['openInput', 'openOutput', 'moqRelay', 'readFile', 'writeFile', 'writeObject'],
   hints: {
     openCapture: 'capture sources run in the studio tab, where the browser asks for the device',
   },
@@ -26,7 +26,7 @@ export const HEADLESS_HOST: HostProfile = {
  */
 export const SESSION_HOST: HostProfile = {
   name: 'live sessions on the server',
-  services: ['gpu', 'openAsset', 'moqRelay', 'readFile', 'writeFile', 'publishStream'],
+  services: ['gpu', 'openAsset', 'moqRelay', 'readFile', 'writeFile', 'publishStream', 'writeObject'],
   hints: {
     openInput: 'streamkit::http_input is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',
     openOutput: 'streamkit::http_output is oneshot-only: run this pipeline as a job (POST /api/v1/jobs)',
@@ -50,6 +50,8 @@ export interface PageJob {
   moqRelay?: string;
   /** Whether `core::file_reader` / `core::file_writer` may use server files (through `/file`). */
   files?: boolean;
+  /** Whether `core::object_store_writer` may write objects (through `/object`). */
+  objects?: boolean;
 }
 
 /** The JSON error a failed job reports (the same shape as the API's errors). */
@@ -205,6 +207,8 @@ export interface SessionPageIo {
   files: boolean;
   /** Whether `transport::http::mse` may publish streams. */
   streams: boolean;
+  /** Whether `core::object_store_writer` may write objects. */
+  objects: boolean;
 }
 
 export interface PageApi {

@@ -5,10 +5,10 @@
  * them to the driver). Side effect (entry file): exposes the API with comlink.
  */
 import { expose } from 'comlink';
-import type { NodeHost } from '../engine';
+import type { NodeHost, ObjectTarget } from '../engine';
 import { PipelineRun } from '../engine';
 import { browserGpu, createRegistry, openAsset, originRelay, RUN_HOOKS } from '../nodes';
-import { openBridgeFile, openBridgeOutput, openBridgeStream, readBridgeFile } from './bridge-sink';
+import { openBridgeFile, openBridgeObject, openBridgeOutput, openBridgeStream, readBridgeFile } from './bridge-sink';
 import { LiveSessions } from './live-sessions';
 import type { PageEvent, PageJob, SessionOpenResult, SessionPageIo } from './protocol';
 import { PROGRESS_INTERVAL_MS } from './protocol';
@@ -63,6 +63,7 @@ function sessionHost(moqRelay: string | undefined, io: SessionPageIo | undefined
             openBridgeStream(io.ioBase, path, options),
         }
       : {}),
+    ...(io?.objects ? { writeObject: (target: ObjectTarget) => openBridgeObject(io.ioBase, target) } : {}),
   };
 }
 
@@ -89,6 +90,7 @@ const api: RunWorkerApi = {
               writeFile: (path: string) => openBridgeFile(job.ioBase, path),
             }
           : {}),
+        ...(job.objects ? { writeObject: (target: ObjectTarget) => openBridgeObject(job.ioBase, target) } : {}),
         gpu: browserGpu,
         openAsset,
         moqRelay: () => job.moqRelay ?? originRelay(),

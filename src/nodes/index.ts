@@ -27,6 +27,7 @@ import { jsonSerialize } from './core/json-serialize';
 import { pacer } from './core/pacer';
 import { passthrough } from './core/passthrough';
 import { sink } from './core/sink';
+import { objectStoreWriter } from './core/object-store-writer';
 import { paramBridge } from './core/param-bridge';
 import { script } from './core/script';
 import { telemetryOut, telemetryTap } from './core/telemetry';
@@ -53,6 +54,7 @@ export const CORE_NODES: readonly AnyNodeDefinition[] = [
   telemetryOut,
   paramBridge,
   script,
+  objectStoreWriter,
 ];
 
 /** Kinds that use WebCodecs, canvas or mediabunny at run time (browser only). */

@@ -72,6 +72,28 @@ const FIXTURES: Record<string, Fixture> = {
     input: texts('one', 'two'),
     check: (out) => expect(asText(out)).toEqual(['ONE', 'TWO']),
   },
+  'core::object_store_writer': {
+    params: {
+      endpoint: 'https://s3.example.com',
+      bucket: 'weft-test',
+      key: 'out.txt',
+      access_key_id_env: 'KEY',
+      secret_key_env: 'SECRET',
+      passthrough: true,
+    },
+    host: () => ({
+      writeObject: () =>
+        Promise.resolve({
+          write: () => Promise.resolve(),
+          close: () => Promise.resolve(),
+          abort: () => Promise.resolve(),
+        }),
+    }),
+    inputType: { kind: 'binary' },
+    input: () => ['one', 'two'].map((t): Packet => ({ kind: 'binary', data: new TextEncoder().encode(t), meta: {} })),
+    check: (out) => expect(asText(out)).toEqual(['one', 'two']),
+    badInput: () => textPacket('not bytes', 0),
+  },
   'core::param_bridge': {
     mode: 'dynamic',
     params: { target_node: 'feed' },
