@@ -19,7 +19,13 @@ export default defineConfig({
     // Pages from one bundle: the studio, the page headless Chromium workers load, and the live
     // publish and watch pages.
     rolldownOptions: {
-      input: { studio: 'index.html', headless: 'headless.html', publish: 'publish.html', watch: 'watch.html', play: 'play.html' },
+      input: {
+        studio: 'index.html',
+        headless: 'headless.html',
+        publish: 'publish.html',
+        watch: 'watch.html',
+        play: 'play.html',
+      },
     },
   },
 });
