@@ -19,6 +19,7 @@ import { JobStore } from './jobs/store';
 import { fetchUrlInput } from './jobs/url-input';
 import { bindInputs, checkPipeline, filePathIssue, nodeRefs, objectStoreIssue, parseOverrides } from './pipeline-check';
 import { ObjectStore, secretsOf } from './object-store';
+import { DiskOutputs, parseS3Url, S3Outputs } from './jobs/outputs';
 import { DEFAULT_READ_PATTERNS, FileAccess } from '../src/headless/file-access';
 import { ProgressBar } from './progress';
 import { createQueue, DEFAULT_JOB_TIMEOUT_MS, DEFAULT_RETENTION_MS, SHUTDOWN_TIMEOUT_MS, startServer } from './serve';
@@ -49,15 +50,16 @@ const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
              [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR]
              (core::file_reader / file_writer paths: read 'samples/**' and write nothing by default,
               relative to --files-root, the working directory unless given)
-             [--secret NAME]...
-             (an environment variable pipelines may name, e.g. core::object_store_writer's
+             [--secret NAME]... [--outputs s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R]]
+             (job outputs in S3-compatible storage, signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY;
+              --secret: an environment variable pipelines may name, e.g. core::object_store_writer's
               access_key_id_env / secret_key_env; no other is ever shared)
   weft validate PIPELINE
   weft token [--publish PATTERN]... [--subscribe PATTERN]... [--root PATH] [--ttl 1h] [--data DIR]
              (a MoQ relay token, signed with the key in the data directory, for ?jwt=)
   weft nodes [--json]
   weft submit PIPELINE [-i ...] [-o ...] [--set ...] --server URL [--token T]
-  weft worker --redis URL --data DIR [--workers N]
+  weft worker --redis URL --data DIR [--workers N] [--outputs s3://… [--s3-endpoint URL] [--s3-region R]]
 ${SESSION_USAGE}
 `;
 
@@ -82,6 +84,31 @@ function fileAccessOptions(values: { 'allow-read'?: string[]; 'allow-write'?: st
 
 function fileAccessOf(values: Parameters<typeof fileAccessOptions>[0]): FileAccess {
   return new FileAccess(fileAccessOptions(values));
+}
+
+/** The flags that put job outputs in S3-compatible storage. */
+const OUTPUT_FLAGS = {
+  outputs: { type: 'string' as const, default: process.env.WEFT_OUTPUTS },
+  's3-endpoint': { type: 'string' as const, default: process.env.WEFT_S3_ENDPOINT },
+  's3-region': { type: 'string' as const, default: process.env.AWS_REGION ?? 'us-east-1' },
+};
+
+/** `--outputs s3://…` as settings, with the credentials from AWS's usual environment variables. */
+function outputSettings(values: { outputs?: string; 's3-endpoint'?: string; 's3-region'?: string }) {
+  if (!values.outputs) return undefined;
+  const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey)
+    fail('--outputs s3://… signs with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both in the environment');
+  const region = values['s3-region'] ?? 'us-east-1';
+  parseS3Url(values.outputs); // a malformed URL is a usage error now, not a failed job later
+  return {
+    url: values.outputs,
+    endpoint: values['s3-endpoint'] ?? `https://s3.${region}.amazonaws.com`,
+    region,
+    accessKeyId,
+    secretAccessKey,
+  };
 }
 
 /** A usage error: printed with the usage text, exit code 2. */
@@ -262,9 +289,11 @@ async function cmdServe(args: string[]): Promise<number> {
       'retention-hours': { type: 'string' },
       'allowed-hosts': { type: 'string', default: process.env.WEFT_ALLOWED_HOSTS },
       ...FILE_FLAGS,
+      ...OUTPUT_FLAGS,
       secret: { type: 'string', multiple: true, default: [] },
     },
   });
+  const outputs = outputSettings(values);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`--port must be an integer 0–65535, got '${values.port}'`);
@@ -290,6 +319,7 @@ async function cmdServe(args: string[]): Promise<number> {
     allowPrivateUrls: values['allow-private-urls'],
     files: fileAccessOptions(values),
     secrets: values.secret,
+    ...(outputs ? { outputs } : {}),
     ...(maxUploadMb ? { maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024) } : {}),
     ...(maxDuration ? { maxMediaSeconds: maxDuration } : {}),
     ...(maxSessions ? { maxSessions } : {}),
@@ -472,8 +502,10 @@ async function cmdWorker(args: string[]): Promise<number> {
       data: { type: 'string', default: process.env.WEFT_DATA ?? '.weft/data' },
       workers: { type: 'string' },
       'job-timeout': { type: 'string' },
+      ...OUTPUT_FLAGS,
     },
   });
+  const outputs = outputSettings(values);
   if (!values.redis) fail('weft worker needs --redis URL (or WEFT_REDIS_URL): it takes jobs from the shared queue');
   ensureBuilt(DEFAULT_DIST);
   const store = new JobStore(resolve(values.data));
@@ -484,7 +516,8 @@ async function cmdWorker(args: string[]): Promise<number> {
     ...(values.workers ? { size: Number(values.workers) } : {}),
   });
   const jobTimeoutMs = values['job-timeout'] ? Number(values['job-timeout']) * 1000 : DEFAULT_JOB_TIMEOUT_MS;
-  queue.process((task) => executeJob({ store, pool, jobTimeoutMs }, task), pool.size);
+  const storage = outputs ? new S3Outputs(store, outputs) : new DiskOutputs(store);
+  queue.process((task) => executeJob({ store, pool, jobTimeoutMs, outputs: storage }, task), pool.size);
   console.log(
     `weft worker: taking jobs from ${values.redis.replace(/\/\/[^@]*@/, '//…@')} with ${pool.size} page(s); data in ${resolve(values.data)}`,
   );

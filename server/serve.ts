@@ -21,6 +21,8 @@ import { JobStore } from './jobs/store';
 import { loadOrCreateSecret, loadOrCreateToken } from './token';
 import { MAX_CONTROL_MESSAGE_BYTES } from './sessions/control';
 import { MseStreams } from './mse/streams';
+import type { S3OutputSettings } from './jobs/outputs';
+import { DiskOutputs, S3Outputs } from './jobs/outputs';
 import { ObjectStore, secretsOf } from './object-store';
 import { SessionManager } from './sessions/manager';
 import { MoqRelay } from './relay/relay';
@@ -54,6 +56,8 @@ export interface ServerSettings {
   jobTimeoutMs?: number;
   retentionMs?: number;
   allowPrivateUrls?: boolean;
+  /** Job outputs in S3-compatible storage instead of the data directory (`--outputs s3://…`). */
+  outputs?: S3OutputSettings;
   /** Environment variables pipelines may name as secrets (`--secret NAME`): object store credentials. */
   secrets?: readonly string[];
   /** Server files file_reader / file_writer may use (default: read `samples/**` under the working directory, write none). */
@@ -122,9 +126,12 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   const registry = createRegistry();
   const store = new JobStore(dataDir);
   const queue = await createQueue(settings.redisUrl);
+  const outputs = settings.outputs ? new S3Outputs(store, settings.outputs) : new DiskOutputs(store);
+  if (settings.outputs) log(`weft: job outputs are stored in ${outputs.where}`);
   const service = new JobService({
     store,
     queue,
+    outputs,
     retentionMs: settings.retentionMs ?? DEFAULT_RETENTION_MS,
     webhookSecret: await loadOrCreateSecret(dataDir, 'webhook-secret'),
     allowPrivateUrls: settings.allowPrivateUrls ?? false,
@@ -146,7 +153,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     allowPrivate: settings.allowPrivateUrls ?? false,
   });
   if (settings.work !== false)
-    queue.process((task) => executeJob({ store, pool, jobTimeoutMs, files, objects }, task), pool.size);
+    queue.process((task) => executeJob({ store, pool, jobTimeoutMs, files, objects, outputs }, task), pool.size);
   const allowedHosts = allowedHostNames(settings.host, settings.allowedHosts);
   // The server's own relay is always allowed; its origin is known once it listens.
   const relayTargets: RelayTargetPolicy = { allowPrivate: settings.allowPrivateUrls ?? false };

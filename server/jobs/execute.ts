@@ -4,11 +4,12 @@
  * and record the outcome. A job already finished is not run again (exactly once across workers).
  */
 import type { ObjectStore } from '../object-store';
+import type { OutputStorage } from './outputs';
+import { DiskOutputs } from './outputs';
 import { hostname } from 'node:os';
 import type { JobProgress, PipelineRunner } from '../../src/headless/driver';
 import { JobError } from '../../src/headless/driver';
 import { FileAccess } from '../../src/headless/file-access';
-import { fileSink } from '../../src/headless/file-sink';
 import type { JobRecord } from './record';
 import { FINAL_STATES } from './record';
 import type { QueueTask } from './queue';
@@ -36,11 +37,14 @@ export interface ExecuteOptions {
   files?: FileAccess;
   /** Object storage for `core::object_store_writer` (none when absent). */
   objects?: ObjectStore;
+  /** Where outputs are kept (the data directory when absent). */
+  outputs?: OutputStorage;
 }
 
 /** Runs one attempt of `task`. Throws `RetryableError` when the worker was lost and attempts remain. */
 export async function executeJob(options: ExecuteOptions, task: QueueTask): Promise<void> {
   const { store, pool } = options;
+  const storage = options.outputs ?? new DiskOutputs(store);
   const record = await store.reload(task.id);
   if (!record || FINAL_STATES.has(record.state)) return;
   await store.update(task.id, {
@@ -72,8 +76,9 @@ export async function executeJob(options: ExecuteOptions, task: QueueTask): Prom
       inputs: Object.fromEntries(record.inputs.map((i) => [i.name, store.inputPath(task.id, i.name)])),
       openOutput: (name, contentType) => {
         if (!isSafeName(name)) throw new Error(`output name '${name}' is not allowed (letters, digits, _ . -)`);
-        types.set(name, contentType && MEDIA_TYPE.test(contentType) ? contentType : FALLBACK_TYPE);
-        return fileSink(store.outputPath(task.id, name));
+        const type = contentType && MEDIA_TYPE.test(contentType) ? contentType : FALLBACK_TYPE;
+        types.set(name, type);
+        return storage.open(task.id, name, type);
       },
       ...(record.overrides ? { overrides: record.overrides } : {}),
       ...(record.max_media_us !== null ? { maxMediaUs: record.max_media_us } : {}),

@@ -402,9 +402,7 @@ export function jobRoutes(options: JobRoutesOptions) {
           `job ${job.id} has no output '${clip(name)}' (it has ${job.outputs.map((o) => o.name).join(', ') || 'none'})`,
         );
       }
-      const path = store.outputPath(job.id, output.name);
-      const size = (await stat(path)).size;
-      const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+      const { body, size } = await service.outputs.read(job.id, output.name);
       return c.body(body, 200, outputHeaders(output.name, output.content_type, size));
     })
 

@@ -3,6 +3,8 @@
  * publishes state and progress to subscribers (SSE), calls webhooks, enforces retention, and on
  * start resumes what a previous run left queued or running.
  */
+import type { OutputStorage } from './outputs';
+import { DiskOutputs } from './outputs';
 import { createHmac } from 'node:crypto';
 import { clip } from '../../src/engine';
 import { OutboundError, outboundRequest } from '../outbound';
@@ -50,6 +52,8 @@ export interface ServiceOptions {
   allowPrivateUrls?: boolean;
   /** First delay between webhook attempts (doubled each time). Default WEBHOOK_FIRST_DELAY_MS. */
   webhookRetryDelayMs?: number;
+  /** Where outputs are kept (the data directory when absent). */
+  outputs?: OutputStorage;
 }
 
 /** Running totals for `/metrics`. */
@@ -77,6 +81,12 @@ export class JobService {
   #unsubscribe: (() => void) | undefined;
   readonly #closeListeners = new Set<() => void>();
   #closed = false;
+
+  /** Where this service's job outputs are kept. */
+  get outputs(): OutputStorage {
+    return (this.#outputs ??= this.#options.outputs ?? new DiskOutputs(this.store));
+  }
+  #outputs: OutputStorage | undefined;
 
   constructor(options: ServiceOptions) {
     this.#options = options;
@@ -168,6 +178,10 @@ export class JobService {
     for (const job of this.store.list()) {
       if (!FINAL_STATES.has(job.state) || !job.finished_at) continue;
       if (now - Date.parse(job.finished_at) > this.#options.retentionMs) {
+        await this.outputs.remove(
+          job.id,
+          job.outputs.map((o) => o.name),
+        );
         await this.store.remove(job.id);
         removed++;
       }

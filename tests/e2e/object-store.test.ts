@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ let endpoint: string;
 let client: S3Client;
 let server: Awaited<ReturnType<typeof testServer>>;
 let strict: Awaited<ReturnType<typeof testServer>>;
+let stored: Awaited<ReturnType<typeof testServer>>;
 
 const writer = (key: string, extra = '') => `mode: oneshot
 nodes:
@@ -68,8 +70,19 @@ beforeAll(async () => {
   });
   // Secrets shared, but private addresses not allowed: a loopback endpoint is refused.
   strict = await testServer({ secrets: ['WEFT_TEST_S3_KEY', 'WEFT_TEST_S3_SECRET'], env, work: false });
+  // Job outputs in the store instead of the data directory (weft serve --outputs s3://…).
+  stored = await testServer({
+    outputs: {
+      url: `s3://${BUCKET}/results`,
+      endpoint,
+      region: 'us-east-1',
+      accessKeyId: S3RVER_KEY,
+      secretAccessKey: S3RVER_KEY,
+    },
+  });
 }, 60_000);
 afterAll(async () => {
+  await stored?.close();
   await strict?.close();
   await server?.close();
   client?.destroy();
@@ -176,5 +189,33 @@ nodes:
     expect(job.state).toBe('failed');
     expect(JSON.stringify(job.error)).toMatch(/object_store_writer#s3.*InvalidAccessKeyId/);
     expect(JSON.stringify(job)).not.toContain(S3RVER_KEY);
+  }, 120_000);
+});
+
+describe('weft serve --outputs s3://', () => {
+  it('stores job outputs in the bucket, serves them from there, and removes them with the job', async () => {
+    const text = `mode: oneshot
+nodes:
+  tone: { kind: audio::sine, params: { frequency: 440, duration_ms: 1000 } }
+  enc: { kind: audio::opus::encoder, needs: tone }
+  mux: { kind: containers::webm::muxer, params: { streaming_mode: file }, needs: enc }
+  out: { kind: streamkit::http_output, needs: mux }
+`;
+    const submitted = await submit(stored.url, { text });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    const job = await waitFinal(stored.url, submitted.body.id ?? '');
+    expect(job.state, JSON.stringify(job)).toBe('succeeded');
+    const key = `results/${job.id}/output`;
+    const inBucket = await readBack(key);
+    expect(codecs(await probeBytes(inBucket, 'webm'))).toEqual(['opus']);
+    // Nothing of it is left in the data directory.
+    expect(existsSync(join(stored.dataDir, 'jobs', job.id, 'out', 'output'))).toBe(false);
+    const served = await fetch(`${stored.url}/api/v1/jobs/${job.id}/outputs/output`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-length')).toBe(String(inBucket.byteLength));
+    expect(Buffer.compare(new Uint8Array(await served.arrayBuffer()), inBucket)).toBe(0);
+    // Retention removes the object with the job.
+    expect(await stored.service.sweep(Date.now() + 365 * 86_400_000)).toBeGreaterThanOrEqual(1);
+    await expect(readBack(key)).rejects.toThrow(/NoSuchKey|does not exist/);
   }, 120_000);
 });
