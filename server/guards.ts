@@ -140,12 +140,12 @@ export function isInlineMedia(contentType: string): boolean {
  * access even if opened as a page), never sniffed, not embeddable by other sites, and a download
  * unless its type is inline media.
  */
-export function outputHeaders(name: string, declared: string, bytes: number): Record<string, string> {
+export function outputHeaders(name: string, declared: string, bytes?: number): Record<string, string> {
   const contentType = MEDIA_TYPE.test(declared) ? declared : 'application/octet-stream';
   const inline = isInlineMedia(contentType);
   return {
     'content-type': contentType,
-    'content-length': String(bytes),
+    ...(bytes !== undefined ? { 'content-length': String(bytes) } : {}),
     'content-disposition': `${inline ? 'inline' : 'attachment'}; filename="${name.replace(/[^A-Za-z0-9_.-]/g, '_')}"`,
     'content-security-policy': "sandbox; default-src 'none'",
     'x-content-type-options': 'nosniff',

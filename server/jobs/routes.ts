@@ -21,6 +21,7 @@ import { JobError } from '../../src/headless/driver';
 import { HEADLESS_HOST } from '../../src/headless/protocol';
 import { fileSink } from '../../src/headless/file-sink';
 import { outputHeaders } from '../guards';
+import { responseSink, streamsForward } from './process-stream';
 import { checkOutboundUrl } from '../outbound';
 import {
   bindInputs,
@@ -93,6 +94,8 @@ const JsonJobSchema = z.strictObject({
 /** A submission that passed every check, with its uploaded files still in the scratch directory. */
 interface Accepted {
   text: string;
+  /** The pipeline as it will run (overrides applied). */
+  pipeline: Pipeline;
   files: UploadedFile[];
   urls: [string, string][];
   webhook: string | undefined;
@@ -237,6 +240,7 @@ export function jobRoutes(options: JobRoutesOptions) {
     }
     return {
       text: pipelineText,
+      pipeline: overrideParams(check.pipeline, overrides),
       files,
       urls,
       webhook,
@@ -433,16 +437,27 @@ export function jobRoutes(options: JobRoutesOptions) {
         let output: { path: string; type: string; name: string } | undefined;
         const abort = new AbortController();
         c.req.raw.signal.addEventListener('abort', () => abort.abort(), { once: true });
-        // Muxers in file mode patch earlier bytes as they finish, so the body is sent once the run is done.
-        await options.pool.run({
+        // A forward-only muxer's bytes are sent as they come; a file-mode muxer patches earlier
+        // bytes as it finishes, so its body is sent once the run is done.
+        const streaming = streamsForward(accepted.pipeline);
+        let streamed: (ReturnType<typeof responseSink> & { type: string; name: string }) | undefined;
+        let opened!: () => void;
+        const firstOutput = new Promise<void>((resolve) => (opened = resolve));
+        const run = options.pool.run({
           pipeline: accepted.text,
           inputs,
           files: fileAccess,
           ...(options.objects ? { openObject: options.objects.open.bind(options.objects) } : {}),
           openOutput: (name, contentType) => {
-            if (output)
+            if (output || streamed)
               throw new Error('/api/v1/process returns one output; the pipeline has several http_output nodes');
-            output = { path: inside(dir, 'out'), type: contentType ?? 'application/octet-stream', name };
+            const type = contentType ?? 'application/octet-stream';
+            if (streaming) {
+              streamed = { ...responseSink(() => abort.abort()), type, name };
+              opened();
+              return Promise.resolve(streamed.sink);
+            }
+            output = { path: inside(dir, 'out'), type, name };
             return fileSink(output.path);
           },
           ...(Object.keys(accepted.overrides).length ? { overrides: accepted.overrides } : {}),
@@ -450,6 +465,23 @@ export function jobRoutes(options: JobRoutesOptions) {
           timeoutMs: options.jobTimeoutMs,
           maxMediaUs: accepted.maxMediaUs,
         });
+        if (streaming) {
+          await Promise.race([firstOutput, run]);
+          const live = streamed;
+          if (live) {
+            // Answered now; a failure from here on ends the body with an error (the client sees it cut).
+            keep = true;
+            run
+              .then(
+                () => undefined,
+                (error: unknown) =>
+                  live.fail(new Error(error instanceof JobError ? error.info.message : (error as Error).message)),
+              )
+              .finally(() => void cleanup());
+            return c.body(live.body, 200, outputHeaders(live.name, live.type));
+          }
+        }
+        await run;
         if (!output) {
           return apiError(
             c,

@@ -20,8 +20,16 @@ export async function openBridgeOutput(
   contentType: string | undefined,
 ): Promise<ByteSink> {
   const url = `${ioBase}/out/${encodeURIComponent(name)}`;
-  await post(`${url}/open${contentType ? `?type=${encodeURIComponent(contentType)}` : ''}`);
-  return new BridgeSink(url);
+  const response = await fetch(`${url}/open${contentType ? `?type=${encodeURIComponent(contentType)}` : ''}`, {
+    method: 'POST',
+  });
+  if (!response.ok)
+    throw new Error(
+      `${ioBase.replace(/\/io\/[^/]+/, '/io/…')}/out/${name}/open: ${response.status} ${await response.text()}`,
+    );
+  // A live output (a response streamed while the run goes on) gets every write at once.
+  const { live } = (await response.json()) as { live?: boolean };
+  return new BridgeSink(url, live === true);
 }
 
 /** `core::file_reader` on the server: the file's bytes, or an error saying why it may not be read. */

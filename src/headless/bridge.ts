@@ -26,6 +26,8 @@ export interface OutputSink {
   write(data: Uint8Array, position: number): Promise<void>;
   close(): Promise<void>;
   abort(reason: string): Promise<void>;
+  /** Bytes are wanted as soon as they are written (a response streamed while the run goes on). */
+  readonly live?: boolean;
 }
 
 /** What the bridge needs to serve one job. */
@@ -167,8 +169,9 @@ export async function startBridge(distDir: string, assetsDir?: string): Promise<
     const op = c.req.param('op');
     if (op === 'open') {
       if (entry.outputs.has(name)) return fail(c, 409, `output '${name}' is already open`);
-      entry.outputs.set(name, await entry.job.openOutput(name, c.req.query('type')));
-      return c.body(null, 204);
+      const sink = await entry.job.openOutput(name, c.req.query('type'));
+      entry.outputs.set(name, sink);
+      return c.json({ live: sink.live === true }, 200);
     }
     const sink = entry.outputs.get(name);
     if (!sink) return fail(c, 404, `output '${name}' is not open`);

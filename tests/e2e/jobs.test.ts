@@ -113,6 +113,43 @@ nodes:
     expect(codecs(p)).toEqual(['opus']);
   });
 
+  it('/process answers while a live-muxed pipeline still runs, chunked, as StreamKit does', async () => {
+    const form = new FormData();
+    form.append(
+      'config',
+      `mode: oneshot
+nodes:
+  tone: { kind: audio::sine, params: { frequency: 440, duration_ms: 3000 } }
+  pace: { kind: audio::pacer, params: { generate_silence: false }, needs: tone }
+  enc: { kind: audio::opus::encoder, needs: pace }
+  mux: { kind: containers::webm::muxer, needs: enc }
+  out: { kind: streamkit::http_output, needs: mux }
+`,
+    );
+    const started = Date.now();
+    const response = await fetch(`${server.url}/api/v1/process`, { method: 'POST', body: form });
+    const answered = Date.now() - started;
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-length')).toBeNull(); // the size is not known yet
+    const reader = response.body?.getReader();
+    if (!reader) throw new Error('no body');
+    const parts: Uint8Array[] = [];
+    let firstAt: number | undefined;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      firstAt ??= Date.now() - started;
+      parts.push(value);
+    }
+    const endedAt = Date.now() - started;
+    // Paced to real time, the run takes 3 s; the answer and the first bytes come long before its end.
+    expect(endedAt).toBeGreaterThan(2_500);
+    expect(answered).toBeLessThan(endedAt - 1_000);
+    expect(firstAt ?? endedAt).toBeLessThan(endedAt - 1_000);
+    const p = await probeBytes(Buffer.concat(parts), 'webm');
+    expect(codecs(p)).toEqual(['opus']);
+  });
+
   it("/process wants 'config' first", async () => {
     const form = new FormData();
     form.append('media', corrupt, 'x');
