@@ -17,8 +17,17 @@ import { DEFAULT_MAX_UPLOAD_BYTES } from './app';
 import { executeJob } from './jobs/execute';
 import { JobStore } from './jobs/store';
 import { fetchUrlInput } from './jobs/url-input';
-import { bindInputs, checkPipeline, filePathIssue, nodeRefs, objectStoreIssue, parseOverrides } from './pipeline-check';
+import {
+  bindInputs,
+  checkPipeline,
+  filePathIssue,
+  nodeRefs,
+  objectStoreIssue,
+  parseOverrides,
+  scriptSecretIssue,
+} from './pipeline-check';
 import { ObjectStore, secretsOf } from './object-store';
+import { ScriptFetch } from './script-fetch';
 import { DiskOutputs, parseS3Url, S3Outputs } from './jobs/outputs';
 import { DEFAULT_READ_PATTERNS, FileAccess } from '../src/headless/file-access';
 import { ProgressBar } from './progress';
@@ -43,6 +52,7 @@ const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
 
   weft run PIPELINE [-i NAME=PATH|URL]... [-o NAME=PATH]... [--set NODE.PARAM=VALUE]...
                     [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR] [--secret NAME]...
+                    [--script-fetch-allow URL-PATTERN]...
                     (-i PATH / -o PATH bind the pipeline's default input / output)
   weft serve [--host H] [--port P] [--data DIR] [--workers N] [--redis URL] [--allow-private-urls]
              [--allowed-hosts NAME,…] [--max-upload-mb N] [--max-duration SECONDS] [--job-timeout SECONDS]
@@ -50,10 +60,13 @@ const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
              [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR]
              (core::file_reader / file_writer paths: read 'samples/**' and write nothing by default,
               relative to --files-root, the working directory unless given)
-             [--secret NAME]... [--outputs s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R]]
+             [--secret NAME]... [--script-fetch-allow URL-PATTERN]...
+             [--outputs s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R]]
              (job outputs in S3-compatible storage, signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY;
               --secret: an environment variable pipelines may name, e.g. core::object_store_writer's
-              access_key_id_env / secret_key_env; no other is ever shared)
+              access_key_id_env / secret_key_env or core::script's headers; no other is ever shared;
+              --script-fetch-allow: URLs core::script may fetch, '*' a wildcard, e.g. 'https://api.example.com/*';
+              none by default)
   weft validate PIPELINE
   weft token [--publish PATTERN]... [--subscribe PATTERN]... [--root PATH] [--ttl 1h] [--data DIR]
              (a MoQ relay token, signed with the key in the data directory, for ?jwt=)
@@ -168,6 +181,7 @@ async function loadJob(
   outputList: string[],
   files?: FileAccess,
   objects?: ObjectStore,
+  scriptFetch?: ScriptFetch,
 ) {
   const text = await readPipeline(file);
   const check = checkPipeline(text, createRegistry());
@@ -176,7 +190,9 @@ async function loadJob(
     return undefined;
   }
   const pathIssue =
-    (files && filePathIssue(check.pipeline, files)) ?? (objects && objectStoreIssue(nodeRefs(check.pipeline), objects));
+    (files && filePathIssue(check.pipeline, files)) ??
+    (objects && objectStoreIssue(nodeRefs(check.pipeline), objects)) ??
+    (scriptFetch && scriptSecretIssue(nodeRefs(check.pipeline), scriptFetch));
   if (pathIssue) {
     printIssues(file ?? '', [pathIssue]);
     return undefined;
@@ -200,16 +216,20 @@ async function cmdRun(args: string[]): Promise<number> {
       'allow-private-urls': { type: 'boolean', default: false },
       ...FILE_FLAGS,
       secret: { type: 'string', multiple: true, default: [] },
+      'script-fetch-allow': { type: 'string', multiple: true, default: [] },
       timeout: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
     },
   });
   const files = fileAccessOf(values);
-  const objects = new ObjectStore({
-    secrets: secretsOf(values.secret, process.env, (line) => process.stderr.write(`${line}\n`)),
+  const secrets = secretsOf(values.secret, process.env, (line) => process.stderr.write(`${line}\n`));
+  const objects = new ObjectStore({ secrets, allowPrivate: values['allow-private-urls'] });
+  const scriptFetch = new ScriptFetch({
+    allow: values['script-fetch-allow'],
+    secrets,
     allowPrivate: values['allow-private-urls'],
   });
-  const job = await loadJob(positionals[0], values.input, values.output, files, objects);
+  const job = await loadJob(positionals[0], values.input, values.output, files, objects, scriptFetch);
   if (!job) return EXIT_USAGE;
   const { text, inputs, outputs } = job;
   for (const o of job.io.outputs)
@@ -241,6 +261,7 @@ async function cmdRun(args: string[]): Promise<number> {
       inputs: paths,
       files,
       openObject: (target) => objects.open(target),
+      scriptFetch: (request) => scriptFetch.fetch(request),
       openOutput: (name) => {
         const path = outputs.get(name);
         if (!path) throw new Error(`no -o for output '${name}'`);
@@ -291,6 +312,7 @@ async function cmdServe(args: string[]): Promise<number> {
       ...FILE_FLAGS,
       ...OUTPUT_FLAGS,
       secret: { type: 'string', multiple: true, default: [] },
+      'script-fetch-allow': { type: 'string', multiple: true, default: [] },
     },
   });
   const outputs = outputSettings(values);
@@ -319,6 +341,7 @@ async function cmdServe(args: string[]): Promise<number> {
     allowPrivateUrls: values['allow-private-urls'],
     files: fileAccessOptions(values),
     secrets: values.secret,
+    scriptFetchAllow: values['script-fetch-allow'],
     ...(outputs ? { outputs } : {}),
     ...(maxUploadMb ? { maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024) } : {}),
     ...(maxDuration ? { maxMediaSeconds: maxDuration } : {}),

@@ -3,6 +3,7 @@
  * `/process` and `weft run` share, so each reports problems the same way.
  */
 import type { ObjectStore } from './object-store';
+import type { ScriptFetch } from './script-fetch';
 import type { Issue, NodeRegistry, Pipeline } from '../src/engine';
 import { checkPipelineText, formatIssue } from '../src/engine';
 import { HEADLESS_HOST } from '../src/headless/protocol';
@@ -148,4 +149,21 @@ export function objectStoreIssue(
 /** A pipeline's nodes as a list. */
 export function nodeRefs(pipeline: Pipeline): { id: string; kind: string; params?: unknown }[] {
   return Object.entries(pipeline.nodes).map(([id, node]) => ({ id, ...node }));
+}
+
+/** The first `core::script` whose `headers` name a secret this host does not share (none shared without `fetch`). */
+export function scriptSecretIssue(
+  nodes: readonly { id: string; kind: string; params?: unknown }[],
+  fetch: ScriptFetch | undefined,
+): Issue | undefined {
+  for (const { id, kind, params } of nodes) {
+    if (kind !== 'core::script') continue;
+    const headers = (params as { headers?: unknown } | undefined)?.headers;
+    if (!Array.isArray(headers) || headers.length === 0) continue;
+    const problem = fetch
+      ? fetch.problem(headers as { secret?: unknown }[])
+      : 'this host gives scripts no network access, so no secrets for fetch() headers';
+    if (problem) return { code: 'forbidden_secret', severity: 'error', node: id, param: 'headers', message: problem };
+  }
+  return undefined;
 }

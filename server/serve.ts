@@ -24,6 +24,7 @@ import { MseStreams } from './mse/streams';
 import type { S3OutputSettings } from './jobs/outputs';
 import { DiskOutputs, S3Outputs } from './jobs/outputs';
 import { ObjectStore, secretsOf } from './object-store';
+import { ScriptFetch } from './script-fetch';
 import { SessionManager } from './sessions/manager';
 import { MoqRelay } from './relay/relay';
 import { relayHandleProtocols } from './relay/websocket';
@@ -58,6 +59,8 @@ export interface ServerSettings {
   allowPrivateUrls?: boolean;
   /** Job outputs in S3-compatible storage instead of the data directory (`--outputs s3://…`). */
   outputs?: S3OutputSettings;
+  /** URL patterns (`https://api.example.com/*`) `core::script` may fetch; none by default. */
+  scriptFetchAllow?: readonly string[];
   /** Environment variables pipelines may name as secrets (`--secret NAME`): object store credentials. */
   secrets?: readonly string[];
   /** Server files file_reader / file_writer may use (default: read `samples/**` under the working directory, write none). */
@@ -148,12 +151,18 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   // With Redis the queue itself survives restarts: only the embedded queue needs re-adding.
   await service.start({ requeue: !settings.redisUrl });
   const files = new FileAccess(settings.files);
-  const objects = new ObjectStore({
-    secrets: secretsOf(settings.secrets ?? [], env, log),
+  const secrets = secretsOf(settings.secrets ?? [], env, log);
+  const objects = new ObjectStore({ secrets, allowPrivate: settings.allowPrivateUrls ?? false });
+  const scriptFetch = new ScriptFetch({
+    allow: settings.scriptFetchAllow ?? [],
+    secrets,
     allowPrivate: settings.allowPrivateUrls ?? false,
   });
   if (settings.work !== false)
-    queue.process((task) => executeJob({ store, pool, jobTimeoutMs, files, objects, outputs }, task), pool.size);
+    queue.process(
+      (task) => executeJob({ store, pool, jobTimeoutMs, files, objects, outputs, scriptFetch }, task),
+      pool.size,
+    );
   const allowedHosts = allowedHostNames(settings.host, settings.allowedHosts);
   // The server's own relay is always allowed; its origin is known once it listens.
   const relayTargets: RelayTargetPolicy = { allowPrivate: settings.allowPrivateUrls ?? false };
@@ -166,6 +175,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     files,
     streams: mse,
     objects,
+    scriptFetch,
     ...(settings.maxSessions ? { maxSessions: settings.maxSessions } : {}),
   });
   const relay = new MoqRelay({ log });
@@ -198,6 +208,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
       relayTargets,
       files,
       objects,
+      scriptFetch,
     },
   });
   // Twice the message limit, so a message just over it is answered with an error, not a hang-up.

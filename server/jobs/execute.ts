@@ -5,6 +5,7 @@
  */
 import type { ObjectStore } from '../object-store';
 import type { OutputStorage } from './outputs';
+import type { ScriptFetch } from '../script-fetch';
 import { DiskOutputs } from './outputs';
 import { hostname } from 'node:os';
 import type { JobProgress, PipelineRunner } from '../../src/headless/driver';
@@ -39,6 +40,8 @@ export interface ExecuteOptions {
   objects?: ObjectStore;
   /** Where outputs are kept (the data directory when absent). */
   outputs?: OutputStorage;
+  /** `core::script` fetches (none when absent). */
+  scriptFetch?: ScriptFetch;
 }
 
 /** Runs one attempt of `task`. Throws `RetryableError` when the worker was lost and attempts remain. */
@@ -73,6 +76,7 @@ export async function executeJob(options: ExecuteOptions, task: QueueTask): Prom
       pipeline: record.pipeline,
       files: options.files ?? new FileAccess(),
       ...(options.objects ? { openObject: options.objects.open.bind(options.objects) } : {}),
+      ...(options.scriptFetch ? { scriptFetch: options.scriptFetch.fetch.bind(options.scriptFetch) } : {}),
       inputs: Object.fromEntries(record.inputs.map((i) => [i.name, store.inputPath(task.id, i.name)])),
       openOutput: (name, contentType) => {
         if (!isSafeName(name)) throw new Error(`output name '${name}' is not allowed (letters, digits, _ . -)`);

@@ -31,7 +31,9 @@ import {
   nodeRefs,
   objectStoreIssue,
   parseOverrides,
+  scriptSecretIssue,
 } from '../pipeline-check';
+import type { ScriptFetch } from '../script-fetch';
 import type { ObjectStore } from '../object-store';
 import { FileAccess } from '../../src/headless/file-access';
 import { inside, isJobId, isSafeName } from './ids';
@@ -62,6 +64,8 @@ export interface JobRoutesOptions {
   files?: FileAccess;
   /** Object storage for `core::object_store_writer` (none when absent). */
   objects?: ObjectStore;
+  /** `core::script` fetches (none when absent: every fetch is refused). */
+  scriptFetch?: ScriptFetch;
 }
 
 type ErrorStatus = 400 | 403 | 404 | 409 | 413 | 500 | 502 | 503;
@@ -217,6 +221,9 @@ export function jobRoutes(options: JobRoutesOptions) {
     if (pathIssue) throw new Refusal(c.json({ error: { ...issuesError([pathIssue]), code: 'forbidden_path' } }, 403));
     const storeIssue = objectStoreIssue(nodeRefs(overrideParams(check.pipeline, overrides)), options.objects);
     if (storeIssue) throw new Refusal(c.json({ error: { ...issuesError([storeIssue]), code: storeIssue.code } }, 403));
+    const secretIssue = scriptSecretIssue(nodeRefs(overrideParams(check.pipeline, overrides)), options.scriptFetch);
+    if (secretIssue)
+      throw new Refusal(c.json({ error: { ...issuesError([secretIssue]), code: secretIssue.code } }, 403));
     const relayProblem = await relayTargetProblem(
       Object.entries(overrideParams(check.pipeline, overrides).nodes).map(([id, n]) => ({ id, ...n })),
       options.relayTargets ?? { allowPrivate: options.allowPrivateUrls },
@@ -448,6 +455,7 @@ export function jobRoutes(options: JobRoutesOptions) {
           inputs,
           files: fileAccess,
           ...(options.objects ? { openObject: options.objects.open.bind(options.objects) } : {}),
+          ...(options.scriptFetch ? { scriptFetch: options.scriptFetch.fetch.bind(options.scriptFetch) } : {}),
           openOutput: (name, contentType) => {
             if (output || streamed)
               throw new Error('/api/v1/process returns one output; the pipeline has several http_output nodes');

@@ -17,7 +17,8 @@ import { SessionOpenError } from '../../src/headless/session-page';
 import type { MseStreams } from '../mse/streams';
 import { MseStreamError } from '../mse/streams';
 import type { ObjectStore } from '../object-store';
-import { fileRefIssue, objectStoreIssue } from '../pipeline-check';
+import { fileRefIssue, objectStoreIssue, scriptSecretIssue } from '../pipeline-check';
+import type { ScriptFetch } from '../script-fetch';
 import type { NodeRef, RelayTargetPolicy } from '../relay-targets';
 import { addedNodes, relayTargetProblem } from '../relay-targets';
 
@@ -79,6 +80,8 @@ export interface SessionManagerOptions {
   streams?: MseStreams;
   /** Object storage for `core::object_store_writer`; none when absent. */
   objects?: ObjectStore;
+  /** `core::script` fetches; none when absent. */
+  scriptFetch?: ScriptFetch;
 }
 
 /** The server's live sessions. */
@@ -91,6 +94,7 @@ export class SessionManager {
   readonly #files: FileAccess | undefined;
   readonly #streams: MseStreams | undefined;
   readonly #objects: ObjectStore | undefined;
+  readonly #scriptFetch: ScriptFetch | undefined;
   readonly #sessions = new Map<string, Entry>();
   readonly #listeners = new Set<(event: SessionBusEvent) => void>();
   #closed = false;
@@ -104,6 +108,7 @@ export class SessionManager {
     this.#files = options.files;
     this.#streams = options.streams;
     this.#objects = options.objects;
+    this.#scriptFetch = options.scriptFetch;
   }
 
   /** Subscribes to every session's events; returns the unsubscribe function. */
@@ -219,6 +224,8 @@ export class SessionManager {
     if (fileIssue) throw new SessionError(403, 'forbidden_path', formatIssue(fileIssue), [fileIssue]);
     const storeIssue = objectStoreIssue(nodes, this.#objects);
     if (storeIssue) throw new SessionError(403, storeIssue.code, formatIssue(storeIssue), [storeIssue]);
+    const secretIssue = scriptSecretIssue(nodes, this.#scriptFetch);
+    if (secretIssue) throw new SessionError(403, secretIssue.code, formatIssue(secretIssue), [secretIssue]);
     if (!this.#relayTargets) return;
     const problem = await relayTargetProblem(nodes, this.#relayTargets);
     if (problem) throw new SessionError(400, 'forbidden_url', problem);
@@ -228,7 +235,9 @@ export class SessionManager {
   #io(id: string): SessionIo {
     const streams = this.#streams;
     const objects = this.#objects;
+    const scriptFetch = this.#scriptFetch;
     return {
+      ...(scriptFetch ? { scriptFetch: scriptFetch.fetch.bind(scriptFetch) } : {}),
       ...(this.#files ? { files: this.#files } : {}),
       ...(objects ? { openObject: (target: ObjectTarget) => objects.open(target) } : {}),
       ...(streams

@@ -100,7 +100,8 @@ export type IssueCode =
   | 'unsupported_host'
   | 'too_large'
   | 'forbidden_path'
-  | 'forbidden_object_store';
+  | 'forbidden_object_store'
+  | 'forbidden_secret';
 
 /** A position in a pipeline's source text, 1-based. */
 export interface SourcePosition {

@@ -41,6 +41,7 @@ export type {
   NodeDefinition,
   NodeHost,
   ObjectTarget,
+  ScriptFetchRequest,
   NodeInstance,
   NodeIO,
   NodeTelemetry,

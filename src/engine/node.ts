@@ -162,6 +162,21 @@ export interface NodeHost {
    * holds the credentials: the target names them, it never carries them.
    */
   writeObject?: (target: ObjectTarget) => Promise<ByteSink>;
+  /**
+   * A `fetch()` of `core::script`, made by the host within its allowlist; secret headers are named
+   * (`headers`), and the host fills in their values. Resolves with the status and body text.
+   */
+  scriptFetch?: (request: ScriptFetchRequest, signal: AbortSignal) => Promise<{ status: number; body: string }>;
+}
+
+/** One `fetch()` from a script. */
+export interface ScriptFetchRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Headers whose values are server secrets: `template` with `{}` replaced by the secret. */
+  secrets: { secret: string; header: string; template: string }[];
 }
 
 /** Where `core::object_store_writer` writes: an object, and the names of the server secrets that sign for it. */
@@ -194,6 +209,7 @@ export const HOST_SERVICE_NAMES: Readonly<Record<HostService, string>> = {
   moqRelay: "the server's MoQ relay (weft serve)",
   publishStream: "live HTTP streams to viewers (weft serve's /mse)",
   writeObject: 'S3-compatible object storage (the server holds the credentials)',
+  scriptFetch: "network access for scripts (the server's fetch allowlist)",
 };
 
 /** Capture devices a host may offer. */

@@ -3,7 +3,7 @@
  * coalesced into chunks of at most OUTPUT_CHUNK_BYTES; a write at another position (a muxer
  * patching a header) sends what is pending first. Each chunk is awaited (backpressure).
  */
-import type { ByteSink, ObjectTarget } from '../engine';
+import type { ByteSink, ObjectTarget, ScriptFetchRequest } from '../engine';
 import { OUTPUT_CHUNK_BYTES } from './protocol';
 
 /** POSTs to a bridge route; a refusal names the route (without its secret) and the answer. */
@@ -75,6 +75,22 @@ export async function openBridgeObject(ioBase: string, target: ObjectTarget): Pr
   if (!response.ok) throw new Error(await response.text());
   const { name } = (await response.json()) as { name: string };
   return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`);
+}
+
+/** `core::script`'s fetch() on the server: the server makes it (allowlist, secrets) or says why not. */
+export async function bridgeFetch(
+  ioBase: string,
+  request: ScriptFetchRequest,
+  signal: AbortSignal,
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(`${ioBase}/fetch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+    signal,
+  });
+  if (!response.ok) throw new Error(await response.text());
+  return (await response.json()) as { status: number; body: string };
 }
 
 class BridgeSink implements ByteSink {

@@ -16,9 +16,9 @@ import { assetFiles } from './asset-files';
 import type { FileAccess } from './file-access';
 import { FileAccessError } from './file-access';
 import { fileSink } from './file-sink';
-import type { ObjectTarget } from '../engine';
+import type { ObjectTarget, ScriptFetchRequest } from '../engine';
 import { OUTPUT_CHUNK_BYTES } from './protocol';
-import { ObjectTargetSchema } from './object-target';
+import { ObjectTargetSchema, ScriptFetchRequestSchema } from './object-target';
 
 /** Where a job's output bytes go (a file, an HTTP response…). */
 export interface OutputSink {
@@ -41,6 +41,8 @@ export interface BridgeJob {
   openStream?: (path: string, options: { contentType: string; maxClients: number }) => OutputSink;
   /** Opens an object for `core::object_store_writer`; none when absent. Throws `OutputRefused`. */
   openObject?: (target: ObjectTarget) => OutputSink;
+  /** Makes a `core::script` fetch (the server's allowlist and secrets); none when absent. */
+  scriptFetch?: (request: ScriptFetchRequest) => Promise<{ status: number; body: string }>;
 }
 
 /** A stream or output the server will not open, with the status the bridge answers. */
@@ -159,6 +161,20 @@ export async function startBridge(distDir: string, assetsDir?: string): Promise<
     } catch (error) {
       if (error instanceof OutputRefused) return fail(c, error.status, error.message);
       throw error;
+    }
+  });
+
+  // core::script's fetch(): made by the server within its allowlist; refusals come back as text.
+  app.post('/io/:secret/fetch', async (c) => {
+    const entry = jobs.get(c.req.param('secret'));
+    if (!entry) return fail(c, 403, 'unknown job');
+    if (!entry.job.scriptFetch) return fail(c, 403, 'Blocked: Global allowlist is empty');
+    const request = ScriptFetchRequestSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!request.success) return fail(c, 400, 'the fetch request is malformed');
+    try {
+      return c.json(await entry.job.scriptFetch(request.data), 200);
+    } catch (error) {
+      return c.text((error as Error).message, 403);
     }
   });
 

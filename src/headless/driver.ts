@@ -30,7 +30,7 @@ export interface JobProgress {
 /** Where a run's output bytes go (see `bridge.ts`). */
 export type { OutputSink } from './bridge';
 import type { OutputSink } from './bridge';
-import type { ObjectTarget } from '../engine';
+import type { ObjectTarget, ScriptFetchRequest } from '../engine';
 
 /** One pipeline run. */
 export interface RunRequest {
@@ -42,6 +42,8 @@ export interface RunRequest {
   files?: FileAccess;
   /** Opens an object for `core::object_store_writer` (none when absent); throws `OutputRefused`. */
   openObject?: (target: ObjectTarget) => OutputSink;
+  /** Makes `core::script` fetches (none when absent: every fetch is refused). */
+  scriptFetch?: (request: ScriptFetchRequest) => Promise<{ status: number; body: string }>;
   overrides?: PageJob['overrides'];
   signal?: AbortSignal;
   /** Whole-job limit in ms (0 or absent: none). */

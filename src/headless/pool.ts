@@ -286,6 +286,7 @@ export class HeadlessPool implements PipelineRunner {
       openOutput: (name, type) => request.openOutput(name, type),
       ...(request.files ? { files: request.files } : {}),
       ...(request.openObject ? { openObject: request.openObject } : {}),
+      ...(request.scriptFetch ? { scriptFetch: request.scriptFetch } : {}),
     });
     const job: PageJob = {
       id: secret.slice(0, 12),
@@ -296,6 +297,7 @@ export class HeadlessPool implements PipelineRunner {
       ...(request.overrides ? { overrides: request.overrides } : {}),
       ...(request.files ? { files: true } : {}),
       ...(request.openObject ? { objects: true } : {}),
+      ...(request.scriptFetch ? { fetch: true } : {}),
     };
     const onWarning = request.onWarning;
     try {
@@ -349,6 +351,7 @@ export class HeadlessPool implements PipelineRunner {
       ...(io.files ? { files: io.files } : {}),
       ...(io.openStream ? { openStream: io.openStream } : {}),
       ...(io.openObject ? { openObject: io.openObject } : {}),
+      ...(io.scriptFetch ? { scriptFetch: io.scriptFetch } : {}),
     });
     const release = (): void => void this.#bridge.unregister(secret);
     const held: { page?: SessionPage } = {};
@@ -374,6 +377,7 @@ export class HeadlessPool implements PipelineRunner {
           files: io.files !== undefined,
           streams: io.openStream !== undefined,
           objects: io.openObject !== undefined,
+          fetch: io.scriptFetch !== undefined,
         },
       );
     } catch (error) {

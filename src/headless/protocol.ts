@@ -52,6 +52,8 @@ export interface PageJob {
   files?: boolean;
   /** Whether `core::object_store_writer` may write objects (through `/object`). */
   objects?: boolean;
+  /** Whether `core::script` may fetch (through `/fetch`, within the server's allowlist). */
+  fetch?: boolean;
 }
 
 /** The JSON error a failed job reports (the same shape as the API's errors). */
@@ -209,6 +211,8 @@ export interface SessionPageIo {
   streams: boolean;
   /** Whether `core::object_store_writer` may write objects. */
   objects: boolean;
+  /** Whether `core::script` may fetch (within the server's allowlist). */
+  fetch: boolean;
 }
 
 export interface PageApi {

@@ -5,10 +5,17 @@
  * them to the driver). Side effect (entry file): exposes the API with comlink.
  */
 import { expose } from 'comlink';
-import type { NodeHost, ObjectTarget } from '../engine';
+import type { NodeHost, ObjectTarget, ScriptFetchRequest } from '../engine';
 import { PipelineRun } from '../engine';
 import { browserGpu, createRegistry, openAsset, originRelay, RUN_HOOKS } from '../nodes';
-import { openBridgeFile, openBridgeObject, openBridgeOutput, openBridgeStream, readBridgeFile } from './bridge-sink';
+import {
+  bridgeFetch,
+  openBridgeFile,
+  openBridgeObject,
+  openBridgeOutput,
+  openBridgeStream,
+  readBridgeFile,
+} from './bridge-sink';
 import { LiveSessions } from './live-sessions';
 import type { PageEvent, PageJob, SessionOpenResult, SessionPageIo } from './protocol';
 import { PROGRESS_INTERVAL_MS } from './protocol';
@@ -64,6 +71,11 @@ function sessionHost(moqRelay: string | undefined, io: SessionPageIo | undefined
         }
       : {}),
     ...(io?.objects ? { writeObject: (target: ObjectTarget) => openBridgeObject(io.ioBase, target) } : {}),
+    ...(io?.fetch
+      ? {
+          scriptFetch: (request: ScriptFetchRequest, signal: AbortSignal) => bridgeFetch(io.ioBase, request, signal),
+        }
+      : {}),
   };
 }
 
@@ -91,6 +103,12 @@ const api: RunWorkerApi = {
             }
           : {}),
         ...(job.objects ? { writeObject: (target: ObjectTarget) => openBridgeObject(job.ioBase, target) } : {}),
+        ...(job.fetch
+          ? {
+              scriptFetch: (request: ScriptFetchRequest, signal: AbortSignal) =>
+                bridgeFetch(job.ioBase, request, signal),
+            }
+          : {}),
         gpu: browserGpu,
         openAsset,
         moqRelay: () => job.moqRelay ?? originRelay(),

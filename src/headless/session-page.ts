@@ -5,7 +5,7 @@
  * relayed. A page that crashes or closes ends its session with the reason. Runs in Node.
  */
 import type { Browser } from 'playwright-core';
-import type { ObjectTarget } from '../engine';
+import type { ObjectTarget, ScriptFetchRequest } from '../engine';
 import type { OutputSink } from './bridge';
 import type { FileAccess } from './file-access';
 import type { ControlAnswer, JobErrorInfo, PageApi, SessionPageIo, SessionWireEvent } from './protocol';
@@ -33,6 +33,8 @@ export interface SessionIo {
   openStream?: (path: string, options: { contentType: string; maxClients: number }) => OutputSink;
   /** Opens an object for `core::object_store_writer`; throws `OutputRefused`. */
   openObject?: (target: ObjectTarget) => OutputSink;
+  /** Makes `core::script` fetches. */
+  scriptFetch?: (request: ScriptFetchRequest) => Promise<{ status: number; body: string }>;
 }
 
 /** A pipeline the page refused (invalid, or it could not start). */

@@ -6,6 +6,8 @@
  * `weft run` with the same flags.
  */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +204,71 @@ nodes:
     expect(failed.state).toBe('failed');
     expect(failed.error?.message).toMatch(/core::script#js.*ran past its timeout_ms \(200 ms\)/);
   });
+
+  it('core::script fetch() reaches only allowlisted URLs, with secret headers filled in by the server', async () => {
+    // A loopback service the script may call; it answers what it was asked and records the headers.
+    const seen: { url: string; auth: string | undefined }[] = [];
+    const api = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', auth: req.headers.authorization });
+      res.end(`weather in ${new URL(req.url ?? '/', 'http://x').searchParams.get('city') ?? '?'}`);
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    const fetching = await testServer({
+      files: { root, read: ['samples/**'] },
+      allowPrivateUrls: true,
+      scriptFetchAllow: [`${base}/weather*`],
+      secrets: ['WEFT_TEST_API_KEY'],
+      env: { ...process.env, WEFT_TEST_API_KEY: 'sk-test-123' },
+    });
+    try {
+      const script = `async function process(p) {
+        if (p.type !== 'Text') return p;
+        try {
+          const body = await fetch('${base}/weather?city=' + encodeURIComponent(p.data.trim()));
+          const other = await fetch('${base}/admin').then(() => 'reached', (e) => String(e.message));
+          return { type: 'Text', data: body + ' | ' + other };
+        } catch (e) { return { type: 'Text', data: 'error: ' + e.message }; }
+      }`;
+      const text = `mode: oneshot
+nodes:
+  read: { kind: core::file_reader, params: { path: samples/words.txt } }
+  words: { kind: core::text_chunker, params: { split_mode: words, chunk_words: 1, min_length: 1 }, needs: read }
+  js:
+    kind: core::script
+    params:
+      timeout_ms: 500
+      headers: [{ secret: WEFT_TEST_API_KEY, header: Authorization, template: "Bearer {}" }]
+      script: ${JSON.stringify(script)}
+    needs: words
+  json: { kind: core::json_serialize, params: { newline_delimited: true }, needs: js }
+  out: { kind: streamkit::http_output, needs: json }
+`;
+      const submitted = await submit(fetching.url, { text });
+      expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+      const job = await waitFinal(fetching.url, submitted.body.id ?? '');
+      expect(job.state, JSON.stringify(job)).toBe('succeeded');
+      const body = await (await fetch(`${fetching.url}/api/v1/jobs/${job.id}/outputs/output`)).text();
+      const lines = body
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { text: string }).text);
+      expect(lines[0]).toBe('weather in hello | Blocked: URL not in global allowlist: ' + base + '/admin');
+      expect(lines).toHaveLength(4);
+      // The secret reached the service, from the server, and nothing else saw it.
+      expect(seen.filter((r) => r.url.startsWith('/weather'))).toHaveLength(4);
+      expect(seen.every((r) => r.auth === 'Bearer sk-test-123')).toBe(true);
+      expect(seen.some((r) => r.url.startsWith('/admin'))).toBe(false);
+      expect(body + JSON.stringify(job) + fetching.logs.join('\n')).not.toContain('sk-test-123');
+      // A secret the server does not share is refused before the job runs.
+      const unshared = await submit(fetching.url, { text: text.replace('secret: WEFT_TEST_API_KEY', 'secret: HOME') });
+      expect(unshared.status).toBe(403);
+      expect(JSON.stringify(unshared.body)).toMatch(/"node":"js".*"param":"headers".*secret 'HOME' is not one/);
+    } finally {
+      await fetching.close();
+      api.close();
+    }
+  }, 90_000);
 
   it('a live session reads and writes server files under the same rules', async () => {
     const live = copy('samples/audio/music.opus', 'out/live/music.opus').replace('mode: oneshot', 'mode: dynamic');

@@ -5,11 +5,11 @@
  * looks for the page or the engine (nothing there).
  */
 import { describe, expect, it } from 'vitest';
-import type { Packet, SessionEvent, SessionResult } from '../../src/engine';
+import type { NodeHost, Packet, SessionEvent, SessionResult } from '../../src/engine';
 import { micros, parsePipeline, Session } from '../../src/engine';
 import { testRegistry, textPacket } from '../support/fakes';
 
-async function run(script: string, extra = '', count = 4) {
+async function run(script: string, extra = '', count = 4, host?: NodeHost) {
   const { registry, recorder } = testRegistry();
   const { pipeline } = parsePipeline(`
 mode: oneshot
@@ -24,7 +24,7 @@ nodes:
   out: { kind: test::collect, needs: js }
 `);
   const events: SessionEvent[] = [];
-  const session = new Session(pipeline, { registry, statsIntervalMs: 0 });
+  const session = new Session(pipeline, { registry, statsIntervalMs: 0, ...(host ? { host } : {}) });
   session.on((e) => events.push(e));
   const started = Date.now();
   const result: SessionResult = await session.result();
@@ -78,13 +78,38 @@ describe('core::script', () => {
     expect(result.error?.message).toMatch(/\[core::script#js\].*memory_limit_mb/);
   });
 
-  it('cannot reach the network: fetch() to any host is refused', async () => {
+  it('cannot reach the network on a host without an allowlist: fetch() is refused as StreamKit refuses it', async () => {
     const { out } = await run(
-      `function process(p) { try { fetch('http://127.0.0.1:9/secret'); return { type: 'Text', data: 'reached' }; } catch (e) { return { type: 'Text', data: String(e.message) }; } }`,
+      `async function process(p) { try { await fetch('http://127.0.0.1:9/secret'); return { type: 'Text', data: 'reached' }; } catch (e) { return { type: 'Text', data: String(e.message) }; } }`,
       '',
       1,
     );
-    expect(out).toEqual(['fetch() to 127.0.0.1:9 is not allowed: this host allows scripts no network access']);
+    expect(out).toEqual([
+      'Blocked: Global allowlist is empty (fetch() to 127.0.0.1:9: this host allows scripts no network access)',
+    ]);
+  });
+
+  it('awaits fetch() through the host, which sees the secret names, never values', async () => {
+    const seen: unknown[] = [];
+    const { out } = await run(
+      `async function process(p) { const body = await fetch('https://api.example.com/echo?q=' + p.data, { method: 'post', body: 'x' }); return { type: 'Text', data: body.toUpperCase() }; }`,
+      'headers: [{ secret: API_KEY, header: Authorization, template: "Bearer {}" }]',
+      2,
+      {
+        scriptFetch: (request) => {
+          seen.push(request);
+          const url = new URL(request.url);
+          return Promise.resolve({ status: 200, body: `echo ${url.searchParams.get('q') ?? ''}` });
+        },
+      },
+    );
+    expect(out).toEqual(['ECHO PACKET 0', 'ECHO PACKET 1']);
+    expect(seen[0]).toMatchObject({
+      url: 'https://api.example.com/echo?q=packet 0',
+      method: 'POST',
+      body: 'x',
+      secrets: [{ secret: 'API_KEY', header: 'Authorization', template: 'Bearer {}' }],
+    });
   });
 
   it('sees nothing of the page or the engine', async () => {

@@ -41,17 +41,17 @@ export class ScriptStop extends Error {
 export interface SandboxHost {
   log(level: 'log' | 'warn' | 'error', message: string): void;
   telemetry(eventType: string, data: unknown): void;
-  /** A blocking fetch the host allows, or an Error saying why not. Returns the body text. */
-  fetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> }): string;
+  /** A fetch the host allows, or a rejection saying why not. Resolves with the body text. */
+  fetch(url: string, init: { method?: string; body?: string; headers?: Record<string, string> }): Promise<string>;
 }
 
 /** Wraps `process` so that packets cross as JSON strings (and `undefined` means "pass it on"). */
 const PRELUDE = `
 globalThis.__weft_call = function (json) {
   if (typeof process !== 'function') throw new Error('the script defines no process(packet) function');
+  const encode = (out) => (out === undefined ? '"__pass__"' : JSON.stringify(out));
   const out = process(JSON.parse(json));
-  if (out && typeof out.then === 'function') throw new Error('process(packet) must return a packet or null, not a Promise');
-  return out === undefined ? '"__pass__"' : JSON.stringify(out);
+  return out && typeof out.then === 'function' ? out.then(encode) : encode(out);
 };
 `;
 
@@ -112,11 +112,21 @@ export class ScriptSandbox {
       [
         '__weft_fetch',
         vm.newFunction('__weft_fetch', (url, init) => {
-          try {
-            return vm.newString(host.fetch(str(url), JSON.parse(str(init)) as Parameters<SandboxHost['fetch']>[1]));
-          } catch (error) {
-            return { error: vm.newError(error instanceof Error ? error.message : String(error)) };
-          }
+          // A promise in the VM, settled when the host's fetch is; its jobs then run at once.
+          const promise = vm.newPromise();
+          const settle = (apply: () => void): void => {
+            if (!vm.alive) return;
+            apply();
+            pump();
+          };
+          host.fetch(str(url), JSON.parse(str(init)) as Parameters<SandboxHost['fetch']>[1]).then(
+            (text) => settle(() => vm.newString(text).consume((h) => promise.resolve(h))),
+            (error: unknown) =>
+              settle(() =>
+                vm.newError(error instanceof Error ? error.message : String(error)).consume((h) => promise.reject(h)),
+              ),
+          );
+          return promise.handle;
         }),
       ],
     ];
@@ -125,6 +135,12 @@ export class ScriptSandbox {
       fn.dispose();
     }
     const sandbox = (call: QuickJSHandle) => new ScriptSandbox(runtime, vm, call, limits.timeoutMs);
+    // Runs the VM's pending promise jobs (after a fetch settles), within the script's deadline.
+    const pump = (): void => {
+      const end = Date.now() + limits.timeoutMs;
+      runtime.setInterruptHandler(() => limits.timeoutMs > 0 && Date.now() > end);
+      runtime.executePendingJobs().dispose();
+    };
     try {
       const probe = new ScriptSandbox(runtime, vm, vm.undefined, limits.timeoutMs);
       probe.#eval(CONSOLE, 'weft-console.js');
@@ -173,18 +189,34 @@ export class ScriptSandbox {
     this.#unwrap(this.#vm.evalCode(code, file), file === 'script.js' ? 'the script' : file).dispose();
   }
 
-  /** Calls `process` with a packet as JSON; returns its answer as JSON text. Throws `ScriptStop`. */
-  process(packetJson: string): string {
+  /**
+   * Calls `process` with a packet as JSON; resolves with its answer as JSON text. An async
+   * `process` (one that awaits `fetch()`) is waited for. Rejects with `ScriptStop`.
+   */
+  async process(packetJson: string): Promise<string> {
     this.#deadline();
     const arg = this.#vm.newString(packetJson);
+    let out: QuickJSHandle;
     try {
-      const out = this.#unwrap(this.#vm.callFunction(this.#call, this.#vm.undefined, arg), 'process()');
-      const text = this.#vm.getString(out);
-      out.dispose();
-      return text;
+      out = this.#unwrap(this.#vm.callFunction(this.#call, this.#vm.undefined, arg), 'process()');
     } finally {
       arg.dispose();
     }
+    if (this.#vm.typeof(out) === 'string') {
+      const text = this.#vm.getString(out);
+      out.dispose();
+      return text;
+    }
+    // A promise: settled by the VM's jobs, which run now and after each fetch.
+    const settled = this.#vm.resolvePromise(out);
+    out.dispose();
+    this.#deadline();
+    this.#runtime.executePendingJobs().dispose();
+    const result = await settled;
+    const value = this.#unwrap(result, 'process()');
+    const text = this.#vm.getString(value);
+    value.dispose();
+    return text;
   }
 
   dispose(): void {

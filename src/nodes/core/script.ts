@@ -6,8 +6,10 @@
  * `{ type: 'Custom', type_id, encoding: 'json', data }`, and audio, video and binary packets as
  * metadata only. A script that throws passes the packet on and reports `script.error`
  * telemetry (StreamKit's pass-through handling); one that runs past `timeout_ms` or its
- * `memory_limit_mb` is stopped and the node fails naming it. `fetch()` reaches only what the host
- * allows: no host here allows any yet (StreamKit's default, an empty allowlist).
+ * `memory_limit_mb` is stopped and the node fails naming it. `fetch()` (async, resolving with the
+ * body text, as StreamKit's) reaches only what the host allows: on weft serve, URLs matching its
+ * `--script-fetch-allow` patterns (none by default, StreamKit's empty allowlist), with `headers`
+ * filled in from the server's secrets; in the tab, nothing.
  */
 import { z } from 'zod';
 import type { Packet, PacketMeta } from '../../engine';
@@ -146,8 +148,9 @@ export const script = defineNode({
   create: (ctx) => ({
     async run(io) {
       const p = ctx.params;
+      const scriptFetch = ctx.host.scriptFetch;
       const [first] = p.headers;
-      if (first) {
+      if (first && !scriptFetch) {
         throw ctx.error(
           `secret '${first.secret}' is not configured on this host (fetch() headers come from the host's secrets, never from the pipeline)`,
           { phase: 'start' },
@@ -168,10 +171,26 @@ export const script = defineNode({
       const host: SandboxHost = {
         log: (level, message) => limited(() => ctx.telemetry({ type_id: 'script.console', data: { level, message } })),
         telemetry: (eventType, data) => limited(() => ctx.telemetry({ type_id: eventType, data })),
-        fetch: (url) => {
-          const target = URL.canParse(url) ? new URL(url).host : undefined;
-          if (target === undefined) throw new Error(`fetch('${url}'): not a valid URL`);
-          throw new Error(`fetch() to ${target} is not allowed: this host allows scripts no network access`);
+        fetch: async (url, init) => {
+          if (!URL.canParse(url)) throw new Error(`fetch('${url}'): not a valid URL`);
+          if (!scriptFetch) {
+            throw new Error(
+              `Blocked: Global allowlist is empty (fetch() to ${new URL(url).host}: this host allows scripts no network access)`,
+            );
+          }
+          const answer = await scriptFetch(
+            {
+              url,
+              method: (init.method ?? 'GET').toUpperCase(),
+              headers: init.headers ?? {},
+              ...(init.body !== undefined ? { body: init.body } : {}),
+              secrets: p.headers,
+            },
+            io.signal,
+          );
+          if (answer.status >= 400)
+            throw new Error(`fetch('${url}'): HTTP ${answer.status}: ${answer.body.slice(0, 200)}`);
+          return answer.body;
         },
       };
       const { ScriptSandbox, ScriptStop } = await import('./script-sandbox');
@@ -189,7 +208,7 @@ export const script = defineNode({
         for await (const packet of io.input('in')) {
           let answer: unknown;
           try {
-            answer = JSON.parse(sandbox.process(JSON.stringify(toScript(packet)))) as unknown;
+            answer = JSON.parse(await sandbox.process(JSON.stringify(toScript(packet)))) as unknown;
           } catch (error) {
             if (error instanceof ScriptStop && error.reason === 'error') {
               // StreamKit's pass-through handling: the packet goes on, the error is reported.
