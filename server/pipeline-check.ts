@@ -4,18 +4,27 @@
  */
 import type { ObjectStore } from './object-store';
 import type { ScriptFetch } from './script-fetch';
-import type { Issue, NodeRegistry, Pipeline } from '../src/engine';
-import { checkPipelineText, formatIssue } from '../src/engine';
-import { HEADLESS_HOST } from '../src/headless/protocol';
+import type { HostProfile, Issue, NodeRegistry, Pipeline } from '../src/engine';
+import { checkPipelineText, formatIssue, parsePipeline } from '../src/engine';
+import { HEADLESS_HOST, SESSION_HOST } from '../src/headless/protocol';
 import { jobIo } from '../src/nodes';
 import type { FileAccess } from '../src/headless/file-access';
 
 /** A pipeline that parsed and compiled, or every problem found. */
 export type CheckResult = { ok: true; pipeline: Pipeline; issues: Issue[] } | { ok: false; issues: Issue[] };
 
-/** Parses and compiles `text` for the headless pages that will run it. */
+/** Where a pipeline runs on the server: a dynamic one as a live session, a oneshot one as a job. */
+function hostFor(text: string): HostProfile {
+  try {
+    return parsePipeline(text).pipeline.mode === 'dynamic' ? SESSION_HOST : HEADLESS_HOST;
+  } catch {
+    return HEADLESS_HOST; // unparsable: checkPipelineText reports why
+  }
+}
+
+/** Parses and compiles `text` for the headless pages that will run it (job or live session). */
 export function checkPipeline(text: string, registry: NodeRegistry): CheckResult {
-  const { pipeline, issues, valid } = checkPipelineText(text, registry, { host: HEADLESS_HOST });
+  const { pipeline, issues, valid } = checkPipelineText(text, registry, { host: hostFor(text) });
   return pipeline && valid ? { ok: true, pipeline, issues } : { ok: false, issues };
 }
 

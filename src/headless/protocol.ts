@@ -17,6 +17,7 @@ export const HEADLESS_HOST: HostProfile = {
   services: ['openInput', 'openOutput', 'moqRelay', 'readFile', 'writeFile', 'writeObject'],
   hints: {
     openCapture: 'capture sources run in the studio tab, where the browser asks for the device',
+    publishStream: "transport::http::mse serves live sessions: set 'mode: dynamic' and create a session",
   },
 };
 
