@@ -50,6 +50,8 @@ const wantShell = !existsSync('/usr/bin/chromium-headless-shell');
 if (purpose === 'test' && !has('ffprobe')) missing.push('ffmpeg');
 // The scale-out tests start a throwaway redis-server.
 if (purpose === 'test' && !has('redis-server')) missing.push('redis-server');
+// The voice tests speak their test audio with espeak-ng (known words, known silences).
+if (purpose === 'test' && !has('espeak-ng')) missing.push('espeak-ng');
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {

@@ -34,6 +34,7 @@ import { telemetryOut, telemetryTap } from './core/telemetry';
 import { textChunker } from './core/text-chunker';
 import { trim } from './core/trim';
 import { camera, microphone, screen } from './sources/capture';
+import { vad } from './ml/vad';
 import { colorbars } from './video/colorbars';
 import { compositor } from './video/compositor/node';
 import { crop } from './video/crop';
@@ -103,6 +104,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   camera,
   microphone,
   screen,
+  vad,
 ];
 
 /** Transport nodes: MoQ (StreamKit's `transport::moq::*`) and HTTP streaming to MSE players. */

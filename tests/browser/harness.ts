@@ -15,6 +15,11 @@ declare module 'vitest/browser' {
     makeMedia(name: string, args: string[]): Promise<string>;
     probeMedia(name: string, base64: string): Promise<FfprobeResult>;
     audioRms(dir: 'in' | 'out', name: string): Promise<number>;
+    speech(
+      name: string,
+      phrases: string[],
+      gapMs: number,
+    ): Promise<{ pcm: string; spans: { startMs: number; endMs: number }[]; durationMs: number }>;
   }
 }
 

@@ -94,4 +94,54 @@ const writeGolden: BrowserCommand<[name: string, base64: string]> = async (_ctx,
   return true;
 };
 
-export const mediaCommands = { makeMedia, probeMedia, audioRms, writeGolden };
+/** Loudness above which a 10 ms window counts as sound, when finding where speech really starts. */
+const SOUND_RMS = 0.01;
+
+/**
+ * Speaks `phrases` with espeak-ng, `gapMs` of silence before each and after the last, as 16 kHz
+ * mono float samples (base64 f32le), with where each phrase's sound starts and ends (ms), measured
+ * on the samples themselves.
+ */
+export const speech: BrowserCommand<[name: string, phrases: string[], gapMs: number]> = async (
+  _ctx,
+  name,
+  phrases,
+  gapMs,
+) => {
+  mkdirSync(MEDIA_DIR, { recursive: true });
+  const rate = 16_000;
+  const gap = new Float32Array(Math.round((gapMs * rate) / 1000));
+  const parts: Float32Array[] = [gap];
+  for (const [i, phrase] of phrases.entries()) {
+    const wav = join(MEDIA_DIR, `${safe(name)}-${i}.wav`);
+    if (!existsSync(wav)) await run('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', wav, phrase]);
+    const { stdout } = await run(
+      'ffmpeg',
+      ['-v', 'error', '-i', wav, '-f', 'f32le', '-ac', '1', '-ar', String(rate), 'pipe:1'],
+      { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+    );
+    parts.push(new Float32Array(stdout.buffer, stdout.byteOffset, stdout.byteLength / 4).slice(), gap);
+  }
+  const pcm = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  const spans: { startMs: number; endMs: number }[] = [];
+  for (const [i, part] of parts.entries()) {
+    if (i % 2 === 1) {
+      const win = rate / 100;
+      const loud: number[] = [];
+      for (let w = 0; w + win <= part.length; w += win) {
+        let sum = 0;
+        for (let k = w; k < w + win; k++) sum += (part[k] ?? 0) ** 2;
+        if (Math.sqrt(sum / win) > SOUND_RMS) loud.push(w);
+      }
+      const first = loud[0] ?? 0;
+      const last = (loud.at(-1) ?? 0) + win;
+      spans.push({ startMs: ((at + first) * 1000) / rate, endMs: ((at + last) * 1000) / rate });
+    }
+    pcm.set(part, at);
+    at += part.length;
+  }
+  return { pcm: Buffer.from(pcm.buffer).toString('base64'), spans, durationMs: (pcm.length * 1000) / rate };
+};
+
+export const mediaCommands = { makeMedia, probeMedia, audioRms, writeGolden, speech };
