@@ -34,6 +34,7 @@ import { telemetryOut, telemetryTap } from './core/telemetry';
 import { textChunker } from './core/text-chunker';
 import { trim } from './core/trim';
 import { camera, microphone, screen } from './sources/capture';
+import { espeak } from './ml/espeak';
 import { vad } from './ml/vad';
 import { colorbars } from './video/colorbars';
 import { compositor } from './video/compositor/node';
@@ -105,6 +106,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   microphone,
   screen,
   vad,
+  espeak,
 ];
 
 /** Transport nodes: MoQ (StreamKit's `transport::moq::*`) and HTTP streaming to MSE players. */

@@ -275,6 +275,12 @@ const FIXTURES: Record<string, Fixture> = {
   'audio::microphone': { params: { frame_count: 3 }, host: captureHost, check: count(3) },
   'audio::sine': { params: { duration_ms: 100 }, check: count(5) },
   // A tone is not speech: Silero (real inference) finds none, so no events; the plumbing is what is checked.
+  'tts::espeak': {
+    inputType: { kind: 'text' },
+    input: () => [textBad(), { kind: 'text', text: 'Two words.', meta: {} }],
+    check: some,
+    badInput: () => tones(1)()[0] as Packet,
+  },
   'plugin::native::vad': { inputType: audio, input: tones(10, 16_000), check: count(0), badInput: textBad },
   'audio::silence': { params: { duration_ms: 60 }, check: count(3) },
 };

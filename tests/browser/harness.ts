@@ -20,6 +20,7 @@ declare module 'vitest/browser' {
       phrases: string[],
       gapMs: number,
     ): Promise<{ pcm: string; spans: { startMs: number; endMs: number }[]; durationMs: number }>;
+    nativeEspeak(text: string, voice: string, wpm: number): Promise<string>;
   }
 }
 

@@ -150,6 +150,50 @@ nodes:
     expect(codecs(p)).toEqual(['opus']);
   });
 
+  it('speaks text with tts::espeak and finds the speech with plugin::native::vad, as server jobs', async () => {
+    const { readFileSync } = await import('node:fs');
+    const spoken = new FormData();
+    spoken.append('config', readFileSync('samples/oneshot/tts-espeak.yaml', 'utf8'));
+    spoken.append('media', new Blob(['Hello from the server. A second sentence follows.']), 'story.txt');
+    const speech = await fetch(`${server.url}/api/v1/process`, { method: 'POST', body: spoken });
+    expect(speech.status, await speech.clone().text()).toBe(200);
+    const ogg = new Uint8Array(await speech.arrayBuffer());
+    const p = await probeBytes(ogg, 'ogg');
+    expect(codecs(p)).toEqual(['opus']);
+    // StreamKit's vad-demo shape: Ogg → Opus → 16 kHz → VAD events as JSON lines.
+    const vad = new FormData();
+    vad.append(
+      'config',
+      `mode: oneshot
+steps:
+  - kind: streamkit::http_input
+  - kind: containers::ogg::demuxer
+  - kind: audio::opus::decoder
+  - kind: audio::resampler
+    params: { chunk_frames: 960, output_frame_size: 960, target_sample_rate: 16000 }
+  - kind: plugin::native::vad
+    params: { model_path: models/ten-vad.onnx, output_mode: events }
+  - kind: core::json_serialize
+    params: { newline_delimited: true }
+  - kind: streamkit::http_output
+    params: { content_type: application/json }
+`,
+    );
+    vad.append('media', new Blob([ogg]), 'speech.ogg');
+    const events = await fetch(`${server.url}/api/v1/process`, { method: 'POST', body: vad });
+    expect(events.status, await events.clone().text()).toBe(200);
+    const lines = (await events.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type_id: string; data: { event_type: string; timestamp_ms: number } });
+    expect(lines[0]).toMatchObject({
+      type_id: 'plugin::native::vad/vad-event@1',
+      data: { event_type: 'speech_start' },
+    });
+    expect(lines[0]?.data.timestamp_ms).toBeLessThan(300); // eSpeak starts talking at once
+    expect(lines.at(-1)?.data.event_type).toBe('speech_end');
+  }, 120_000);
+
   it("/process wants 'config' first", async () => {
     const form = new FormData();
     form.append('media', corrupt, 'x');

@@ -144,4 +144,25 @@ export const speech: BrowserCommand<[name: string, phrases: string[], gapMs: num
   return { pcm: Buffer.from(pcm.buffer).toString('base64'), spans, durationMs: (pcm.length * 1000) / rate };
 };
 
-export const mediaCommands = { makeMedia, probeMedia, audioRms, writeGolden, speech };
+/** `text` spoken by Debian's own espeak-ng (the reference for the WebAssembly build), as 22.05 kHz mono f32le base64. */
+export const nativeEspeak: BrowserCommand<[text: string, voice: string, wpm: number]> = async (
+  _ctx,
+  text,
+  voice,
+  wpm,
+) => {
+  mkdirSync(MEDIA_DIR, { recursive: true });
+  const wav = join(MEDIA_DIR, `espeak-native-${Date.now()}-${Math.random().toString(36).slice(2)}.wav`);
+  await run('espeak-ng', ['-v', voice, '-s', String(wpm), '-w', wav, '--', text]);
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', wav, '-f', 'f32le', '-ac', '1', '-ar', '22050', 'pipe:1'],
+    {
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  return stdout.toString('base64');
+};
+
+export const mediaCommands = { makeMedia, probeMedia, audioRms, writeGolden, speech, nativeEspeak };
