@@ -54,6 +54,8 @@ export interface AppOptions {
   sessions?: { manager: SessionManager; upgrade: UpgradeWebSocket };
   /** Assets (models, fonts, images) that nodes open by name. */
   assetsDir?: string;
+  /** The models folder, served as assets `models/…`. */
+  modelsDir?: string;
   /** The MoQ relay at `/moq` and its token API (needs `sessions` for the WebSocket upgrade). */
   relay?: Omit<RelayRouteOptions, 'upgrade'>;
   /** StreamKit's permissions, config, plugins, samples and audio asset routes. */
@@ -147,7 +149,7 @@ export function createApp(options: AppOptions) {
 
   app.all('/api/*', (c) => c.json(apiError('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
-  app.route('/', assetFiles(options.assetsDir));
+  app.route('/', assetFiles(options.assetsDir, options.modelsDir));
   if (options.studioDir) app.route('/', staticFiles(options.studioDir));
 
   return app;

@@ -52,14 +52,15 @@ const USAGE = `weft ${VERSION} — media pipelines in headless Chromium
 
   weft run PIPELINE [-i NAME=PATH|URL]... [-o NAME=PATH]... [--set NODE.PARAM=VALUE]...
                     [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR] [--secret NAME]...
-                    [--script-fetch-allow URL-PATTERN]...
+                    [--script-fetch-allow URL-PATTERN]... [--models DIR]
                     (-i PATH / -o PATH bind the pipeline's default input / output)
   weft serve [--host H] [--port P] [--data DIR] [--workers N] [--redis URL] [--allow-private-urls]
              [--allowed-hosts NAME,…] [--max-upload-mb N] [--max-duration SECONDS] [--job-timeout SECONDS]
-             [--max-sessions N] [--assets DIR]
+             [--max-sessions N] [--assets DIR] [--models DIR]
              [--allow-read PATTERN]... [--allow-write PATTERN]... [--files-root DIR]
              (core::file_reader / file_writer paths: read 'samples/**' and write nothing by default,
               relative to --files-root, the working directory unless given)
+             (--models: model folders nodes name as models/<name>, e.g. a Silero VAD for plugin::native::vad)
              [--secret NAME]... [--script-fetch-allow URL-PATTERN]...
              [--outputs s3://BUCKET/PREFIX [--s3-endpoint URL] [--s3-region R]]
              (job outputs in S3-compatible storage, signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY;
@@ -217,6 +218,7 @@ async function cmdRun(args: string[]): Promise<number> {
       ...FILE_FLAGS,
       secret: { type: 'string', multiple: true, default: [] },
       'script-fetch-allow': { type: 'string', multiple: true, default: [] },
+      models: { type: 'string', default: process.env.WEFT_MODELS },
       timeout: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
     },
@@ -253,7 +255,11 @@ async function cmdRun(args: string[]): Promise<number> {
       }
     }
     ensureBuilt(DEFAULT_DIST);
-    pool = await HeadlessPool.start({ distDir: DEFAULT_DIST, size: 1 });
+    pool = await HeadlessPool.start({
+      distDir: DEFAULT_DIST,
+      size: 1,
+      ...(values.models ? { modelsDir: resolve(values.models) } : {}),
+    });
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     const outcome = await pool.run({
@@ -306,6 +312,7 @@ async function cmdServe(args: string[]): Promise<number> {
       'max-duration': { type: 'string' },
       'max-sessions': { type: 'string' },
       assets: { type: 'string' },
+      models: { type: 'string', default: process.env.WEFT_MODELS },
       'job-timeout': { type: 'string' },
       'retention-hours': { type: 'string' },
       'allowed-hosts': { type: 'string', default: process.env.WEFT_ALLOWED_HOSTS },
@@ -347,6 +354,7 @@ async function cmdServe(args: string[]): Promise<number> {
     ...(maxDuration ? { maxMediaSeconds: maxDuration } : {}),
     ...(maxSessions ? { maxSessions } : {}),
     ...(values.assets ? { assetsDir: values.assets } : {}),
+    ...(values.models ? { modelsDir: values.models } : {}),
     ...(values['allowed-hosts'] ? { allowedHosts: values['allowed-hosts'].split(',').map((h) => h.trim()) } : {}),
     jobTimeoutMs: jobTimeout ? jobTimeout * 1000 : DEFAULT_JOB_TIMEOUT_MS,
     retentionMs: retentionHours ? retentionHours * 3_600_000 : DEFAULT_RETENTION_MS,

@@ -75,6 +75,8 @@ export interface ServerSettings {
   maxSessions?: number;
   /** Assets nodes may open by name (models, fonts, images). Default: `<data>/assets`. */
   assetsDir?: string;
+  /** A models folder (Hugging Face layout) served to pages as assets `models/…` (`--models DIR`). */
+  modelsDir?: string;
   /** With Redis: also run jobs in this process (default true). */
   work?: boolean;
   env?: Record<string, string | undefined>;
@@ -141,9 +143,11 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
   });
   const assetsDir = resolve(settings.assetsDir ?? join(dataDir, 'assets'));
   await mkdir(assetsDir, { recursive: true });
+  const modelsDir = settings.modelsDir ? resolve(settings.modelsDir) : undefined;
   const pool = await HeadlessPool.start({
     distDir: studioDir,
     assetsDir,
+    ...(modelsDir ? { modelsDir } : {}),
     log,
     ...(settings.workers ? { size: settings.workers } : {}),
   });
@@ -191,6 +195,7 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     registry,
     studioDir,
     assetsDir,
+    ...(modelsDir ? { modelsDir } : {}),
     sessions: { manager: sessions, upgrade: upgradeWebSocket },
     mse,
     ...(token ? { token } : {}),

@@ -47,8 +47,14 @@ export async function resolveAsset(root: string, name: string): Promise<string |
   }
 }
 
-/** Routes serving `root` (else Weft's bundled assets) under `ASSETS_URL_PATH`. Assets are never served as HTML. */
-export function assetFiles(root: string | undefined) {
+/** Assets named `models/…` come from the models folder (`--models DIR`) when there is one. */
+export const MODELS_PREFIX = 'models/';
+
+/**
+ * Routes serving `root` (else Weft's bundled assets) under `ASSETS_URL_PATH`, and `models/<name>`
+ * from `modelsDir` first (a Hugging Face–style model folder). Assets are never served as HTML.
+ */
+export function assetFiles(root: string | undefined, modelsDir?: string) {
   const app = new Hono();
   app.get(`${ASSETS_URL_PATH}*`, async (c) => {
     let name: string;
@@ -57,7 +63,12 @@ export function assetFiles(root: string | undefined) {
     } catch {
       return c.text('not found', 404);
     }
-    const path = (root ? await resolveAsset(root, name) : undefined) ?? BUNDLED_ASSET_FILES.get(name);
+    const path =
+      (modelsDir && name.startsWith(MODELS_PREFIX)
+        ? await resolveAsset(modelsDir, name.slice(MODELS_PREFIX.length))
+        : undefined) ??
+      (root ? await resolveAsset(root, name) : undefined) ??
+      BUNDLED_ASSET_FILES.get(name);
     if (!path) return c.text(`no asset '${name}'`, 404);
     const size = (await stat(path)).size;
     return c.body(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>, 200, {

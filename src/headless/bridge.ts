@@ -78,7 +78,7 @@ export const FILE_OUTPUT_PREFIX = 'file-';
 const fail = (c: Context, status: 400 | 403 | 404 | 409, message: string) => c.text(message, status);
 
 /** Starts a bridge on a free loopback port, serving the page from `distDir` and assets from `assetsDir`. */
-export async function startBridge(distDir: string, assetsDir?: string): Promise<Bridge> {
+export async function startBridge(distDir: string, assetsDir?: string, modelsDir?: string): Promise<Bridge> {
   const jobs = new Map<string, Registered>();
   const app = new Hono();
 
@@ -221,7 +221,7 @@ export async function startBridge(distDir: string, assetsDir?: string): Promise<
     return c.body(null, 204);
   });
 
-  app.route('/', assetFiles(assetsDir));
+  app.route('/', assetFiles(assetsDir, modelsDir));
   app.use('/*', serveStatic({ root: distDir }));
 
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });

@@ -38,6 +38,8 @@ export interface PoolOptions {
   distDir: string;
   /** Assets (models, fonts, images) the pages may open by name. */
   assetsDir?: string;
+  /** The models folder, served as assets `models/…` (`--models DIR`). */
+  modelsDir?: string;
   /** Pages kept warm. Default: `defaultPoolSize()`. */
   size?: number;
   /** Chromium binary. Default: chromium-headless-shell when installed, else chromium. */
@@ -111,7 +113,7 @@ export class HeadlessPool implements PipelineRunner {
 
   /** Starts the bridge and the browser and loads `size` pages. */
   static async start(options: PoolOptions): Promise<HeadlessPool> {
-    const pool = new HeadlessPool(options, await startBridge(options.distDir, options.assetsDir));
+    const pool = new HeadlessPool(options, await startBridge(options.distDir, options.assetsDir, options.modelsDir));
     try {
       await pool.#launch();
     } catch (error) {

@@ -7,7 +7,8 @@
 import { commands } from 'vitest/browser';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Pipeline } from '../../src/engine';
+import type { NodeHost, Pipeline } from '../../src/engine';
+import sileroV6Url from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
 import { closePacket, defineNode, micros, NodeError, NodeRegistry, Session } from '../../src/engine';
 import { makeAudioData } from '../../src/nodes/media/audio-data';
 import { vad, VAD_EVENT_TYPE_ID } from '../../src/nodes/ml/vad';
@@ -51,7 +52,7 @@ async function speech() {
   return { ...spoken, samples: new Float32Array(bytes.buffer) };
 }
 
-async function run(samples: Float32Array, params: Record<string, unknown>, rate = RATE) {
+async function run(samples: Float32Array, params: Record<string, unknown>, rate = RATE, host?: NodeHost) {
   const recorder = new Recorder();
   const pipeline: Pipeline = {
     mode: 'oneshot',
@@ -66,7 +67,7 @@ async function run(samples: Float32Array, params: Record<string, unknown>, rate 
     ],
   };
   const registry = new NodeRegistry([feed(samples, rate), vad, ...testNodes(recorder)]);
-  const result = await new Session(pipeline, { registry, statsIntervalMs: 0 }).result();
+  const result = await new Session(pipeline, { registry, statsIntervalMs: 0, ...(host ? { host } : {}) }).result();
   return { result, packets: recorder.get('out') };
 }
 
@@ -115,6 +116,28 @@ describe('plugin::native::vad (Silero, real inference)', () => {
     }
     expect(result.openFrames).toBe(packets.length); // only the collector's, kept open to look at
     packets.forEach(closePacket);
+  }, 60_000);
+
+  it('uses a Silero model from the host’s models folder, and names the model it cannot find', async () => {
+    const { samples, spans } = await speech();
+    // The host's models folder holds Silero v6 (another set of weights, the same interface).
+    const models: NodeHost = {
+      openAsset: async (path) => {
+        if (path !== 'models/silero_vad.onnx') throw new Error(`no asset '${path}' (HTTP 404)`);
+        return (await fetch(sileroV6Url)).blob();
+      },
+    };
+    const { result, packets } = await run(samples, { model_path: 'models/silero_vad.onnx' }, RATE, models);
+    expect(result.state, String(result.error)).toBe('done');
+    const starts = packets.filter(
+      (p) => p.kind === 'json' && (p.data as { event_type: string }).event_type === 'speech_start',
+    );
+    expect(starts).toHaveLength(spans.length);
+    const missing = await run(samples, { model_path: 'models/silero_vad_v9.onnx' }, RATE, models);
+    expect(missing.result.state).toBe('failed');
+    expect(String(missing.result.error?.message)).toMatch(
+      /\[plugin::native::vad#vad\] start: the VAD model 'models\/silero_vad_v9.onnx' could not be read.*--models/,
+    );
   }, 60_000);
 
   it('refuses audio that is not 16 kHz, naming the pin and the fix', async () => {

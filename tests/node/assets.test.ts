@@ -81,3 +81,23 @@ describe('assets', () => {
     }
   });
 });
+
+describe('models folder (--models DIR)', () => {
+  it('serves models/<name> from the models folder before the asset root, and nothing outside it', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'weft-models-'));
+    const models = join(base, 'models');
+    await mkdir(join(models, 'whisper-tiny', 'onnx'), { recursive: true });
+    await writeFile(join(models, 'whisper-tiny', 'onnx', 'encoder_model.onnx'), 'model bytes');
+    await writeFile(join(base, 'outside.txt'), 'not a model');
+    await symlink(join(base, 'outside.txt'), join(models, 'escape.onnx'));
+    const app = assetFiles(root, models);
+    const hit = await app.request(`${ASSETS_URL_PATH}models/whisper-tiny/onnx/encoder_model.onnx`);
+    expect(hit.status).toBe(200);
+    expect(await hit.text()).toBe('model bytes');
+    expect((await app.request(`${ASSETS_URL_PATH}models/escape.onnx`)).status).toBe(404);
+    expect((await app.request(`${ASSETS_URL_PATH}models/..%2Foutside.txt`)).status).toBe(404);
+    expect((await app.request(`${ASSETS_URL_PATH}models/missing.onnx`)).status).toBe(404);
+    // Other assets still come from the asset root.
+    expect((await app.request(`${ASSETS_URL_PATH}fonts/Test.ttf`)).status).toBe(200);
+  });
+});

@@ -56,9 +56,15 @@ async function sharedVad(ctx: NodeContext<Params>, signal: AbortSignal): Promise
   return ctx.shared(
     `silero-vad:${own ?? 'bundled-v5'}`,
     async () => {
-      const model = own
-        ? await (await ctx.host.openAsset?.(own, signal))?.arrayBuffer()
-        : await fetchBundledModel(signal);
+      let model: ArrayBuffer | undefined;
+      try {
+        model = own ? await (await ctx.host.openAsset?.(own, signal))?.arrayBuffer() : await fetchBundledModel(signal);
+      } catch (error) {
+        throw ctx.error(
+          `the VAD model '${own ?? 'bundled Silero v5'}' could not be read: ${(error as Error).message}; Weft looks for models/… in the server's --models folder (then --assets), or the studio's assets; name no Silero model (e.g. StreamKit's models/ten-vad.onnx) to use the bundled Silero v5`,
+          { phase: 'start', cause: error },
+        );
+      }
       if (!model) throw ctx.error(`the VAD model '${own ?? 'bundled'}' could not be read`, { phase: 'start' });
       const worker = new Worker(new URL('./silero.worker.ts', import.meta.url), { type: 'module', name: 'weft-vad' });
       const api = wrap<SileroApi>(worker);
