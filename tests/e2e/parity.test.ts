@@ -6,6 +6,7 @@
  * an encoder need not be deterministic; the figures are printed).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,28 @@ nodes:
   enc: { kind: video::encoder, params: { codec: h264, bitrate_kbps: 800, ${SOFTWARE} }, needs: bars }
   mux: { kind: containers::muxer, params: { format: mp4 }, needs: { video: enc } }
   output: { kind: streamkit::http_output, needs: mux }
+`;
+
+/** Speech with no model: sentences of a text file spoken by eSpeak NG, to WAV (PCM). */
+const SPEAK = `mode: oneshot
+nodes:
+  text: { kind: streamkit::http_input }
+  sentences: { kind: core::text_chunker, params: { split_mode: sentences }, needs: text }
+  speak: { kind: tts::espeak, params: { voice: en-us, speed: 170 }, needs: sentences }
+  pcm: { kind: audio::encoder, params: { codec: pcm-s16 }, needs: speak }
+  mux: { kind: containers::muxer, params: { format: wav }, needs: { audio: pcm } }
+  output: { kind: streamkit::http_output, needs: mux }
+`;
+
+/** Where the speech is: Silero VAD events as JSON lines. */
+const DETECT = `mode: oneshot
+nodes:
+  input: { kind: streamkit::http_input }
+  wav: { kind: containers::wav::demuxer, needs: input }
+  rate: { kind: audio::resampler, params: { target_sample_rate: 16000, output_frame_size: 960 }, needs: wav }
+  vad: { kind: plugin::native::vad, params: { min_silence_duration_s: 0.3 }, needs: rate }
+  json: { kind: core::json_serialize, params: { newline_delimited: true }, needs: vad }
+  output: { kind: streamkit::http_output, needs: json }
 `;
 
 let server: Awaited<ReturnType<typeof testServer>>;
@@ -188,6 +211,22 @@ describe('tab and server give the same result', () => {
     const [t, s] = [pcm(tab), pcm(job)];
     expect(t.length).toBeGreaterThan(48_000 * 2 * 2); // over a second of stereo
     expect(t.equals(s)).toBe(true);
+  });
+
+  it('speech and voice activity (eSpeak NG, Silero): identical samples, identical events', async () => {
+    const text = join(out, 'story.txt');
+    await writeFile(text, 'The same pipeline gives the same result. In the tab, and on the server. Every time.');
+    const tab = await inTab(SPEAK, { media: text }, 'speech.wav', 'speak');
+    const job = await onServer(SPEAK, { media: text }, 'speech.wav');
+    const pcm = (f: string) => ffmpeg(['-i', f, '-f', 's16le', '-']);
+    const [t, s] = [pcm(tab), pcm(job)];
+    expect(t.length).toBeGreaterThan(22_050 * 2 * 3); // over three seconds of speech
+    expect(t.equals(s)).toBe(true);
+    const tabEvents = await inTab(DETECT, { media: job }, 'events.jsonl', 'vad');
+    const jobEvents = await onServer(DETECT, { media: job }, 'events.jsonl');
+    const [te, se] = [readFileSync(tabEvents, 'utf8'), readFileSync(jobEvents, 'utf8')];
+    expect(te.trim().split('\n').length).toBeGreaterThanOrEqual(2); // at least one start and its end
+    expect(te).toBe(se);
   });
 
   it('colour bars to H.264: same frames and timestamps', async () => {
