@@ -5,7 +5,7 @@ import { MEDIA_NODES } from '../../src/nodes';
 import { makeAudioData } from '../../src/nodes/media/audio-data';
 import type { Fixture } from '../support/conformance';
 import { conformance } from '../support/conformance';
-import { media, MemorySink } from './harness';
+import { media, MemorySink, testModelAsset } from './harness';
 import { AUDIO_ONLY, FLAC_TONE, MONO_WAV, VP9_OPUS } from './inputs';
 
 const W = 160;
@@ -280,6 +280,15 @@ const FIXTURES: Record<string, Fixture> = {
     input: () => [textBad(), { kind: 'text', text: 'Two words.', meta: {} }],
     check: some,
     badInput: () => tones(1)()[0] as Packet,
+  },
+  // A tone is not speech: no segment, no transcription; the model (tiny, random) still loads and runs.
+  'plugin::native::whisper': {
+    params: { model_path: 'models/whisper-tiny-random' },
+    host: () => ({ openAsset: testModelAsset }),
+    inputType: audio,
+    input: tones(10, 16_000),
+    check: count(0),
+    badInput: textBad,
   },
   'plugin::native::vad': { inputType: audio, input: tones(10, 16_000), check: count(0), badInput: textBad },
   'audio::silence': { params: { duration_ms: 60 }, check: count(3) },

@@ -21,6 +21,7 @@ declare module 'vitest/browser' {
       gapMs: number,
     ): Promise<{ pcm: string; spans: { startMs: number; endMs: number }[]; durationMs: number }>;
     nativeEspeak(text: string, voice: string, wpm: number): Promise<string>;
+    tinyModels(): Promise<string>;
   }
 }
 
@@ -83,6 +84,20 @@ export async function bundledAsset(path: string): Promise<Blob> {
   const url = Object.hasOwn(BUNDLED, path) ? BUNDLED[path] : undefined;
   if (!url) throw new Error(`no asset '${path}'`);
   return (await fetch(url)).blob();
+}
+
+/**
+ * An asset service that also has the tiny test models (made by the `tinyModels` command) as
+ * `models/<folder>/…`, as a server's --models folder serves them.
+ */
+export async function testModelAsset(path: string): Promise<Blob> {
+  if (!path.startsWith('models/')) return bundledAsset(path);
+  const dir = await commands.tinyModels();
+  const response = await fetch(`/${dir}/${path.slice('models/'.length)}`);
+  // The dev server answers a missing file with its HTML page: that is a 404 here.
+  if (!response.ok || response.headers.get('content-type')?.includes('text/html'))
+    throw new Error(`no asset '${path}' (HTTP 404)`);
+  return response.blob();
 }
 
 /** A growable in-memory byte sink that honours positioned writes. */

@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/chromium.js';
 import { H264_AAC, MONO_WAV, MUSIC } from '../browser/inputs';
+import { makeTinyWhisper } from '../../scripts/tiny-models';
 import { ensureMedia, submit, testServer, waitFinal } from './support';
 
 const SOFTWARE = 'hardware_acceleration: prefer-software';
@@ -76,6 +77,18 @@ nodes:
   rate: { kind: audio::resampler, params: { target_sample_rate: 16000, output_frame_size: 960 }, needs: wav }
   vad: { kind: plugin::native::vad, params: { min_silence_duration_s: 0.3 }, needs: rate }
   json: { kind: core::json_serialize, params: { newline_delimited: true }, needs: vad }
+  output: { kind: streamkit::http_output, needs: json }
+`;
+
+/** Speech to text on speech eSpeak NG made (a tiny random Whisper from the server's models folder). */
+const TRANSCRIBE = `mode: oneshot
+nodes:
+  text: { kind: streamkit::http_input }
+  sentences: { kind: core::text_chunker, params: { split_mode: sentences }, needs: text }
+  speak: { kind: tts::espeak, needs: sentences }
+  rate: { kind: audio::resampler, params: { target_sample_rate: 16000, output_frame_size: 960 }, needs: speak }
+  stt: { kind: plugin::native::whisper, params: { model_path: models/whisper-tiny-random, max_new_tokens: 12, min_silence_duration_ms: 300 }, needs: rate }
+  json: { kind: core::json_serialize, params: { newline_delimited: true }, needs: stt }
   output: { kind: streamkit::http_output, needs: json }
 `;
 
@@ -170,7 +183,8 @@ async function onServer(yaml: string, inputs: Record<string, string>, name: stri
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'weft-parity-'));
-  server = await testServer();
+  makeTinyWhisper(join(out, 'models'));
+  server = await testServer({ modelsDir: join(out, 'models') });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   const context = await browser.newContext({ acceptDownloads: true });
   page = await context.newPage();
@@ -227,6 +241,16 @@ describe('tab and server give the same result', () => {
     const [te, se] = [readFileSync(tabEvents, 'utf8'), readFileSync(jobEvents, 'utf8')];
     expect(te.trim().split('\n').length).toBeGreaterThanOrEqual(2); // at least one start and its end
     expect(te).toBe(se);
+  });
+
+  it('speech to text (transformers.js Whisper): the same transcript, segment for segment', async () => {
+    const text = join(out, 'dictation.txt');
+    await writeFile(text, 'First we speak. Then we listen.');
+    const tab = await inTab(TRANSCRIBE, { media: text }, 'transcript.jsonl', 'stt');
+    const job = await onServer(TRANSCRIBE, { media: text }, 'transcript.jsonl');
+    const [t, s] = [readFileSync(tab, 'utf8'), readFileSync(job, 'utf8')];
+    expect(t.trim().split('\n').length).toBeGreaterThanOrEqual(1);
+    expect(t).toBe(s);
   });
 
   it('colour bars to H.264: same frames and timestamps', async () => {

@@ -8,6 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserCommand } from 'vitest/node';
+import { makeTinyWhisper } from '../../scripts/tiny-models';
 
 const run = promisify(execFile);
 const MEDIA_DIR = '.weft/test-media';
@@ -165,4 +166,11 @@ export const nativeEspeak: BrowserCommand<[text: string, voice: string, wpm: num
   return stdout.toString('base64');
 };
 
-export const mediaCommands = { makeMedia, probeMedia, audioRms, writeGolden, speech, nativeEspeak };
+/** Makes (once) the tiny random-weight models of the ML tests under .weft/test-models; returns the folder. */
+export const tinyModels: BrowserCommand<[]> = () => {
+  const dir = '.weft/test-models';
+  if (!existsSync(join(dir, 'whisper-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyWhisper(dir);
+  return Promise.resolve(dir);
+};
+
+export const mediaCommands = { makeMedia, probeMedia, audioRms, writeGolden, speech, nativeEspeak, tinyModels };

@@ -18,9 +18,9 @@ import { SpeechSegmenter } from './speech-segments';
 /** StreamKit's type id of VAD events. */
 export const VAD_EVENT_TYPE_ID = 'plugin::native::vad/vad-event@1';
 /** The rate Silero (and StreamKit's VAD) works at. */
-const VAD_RATE = 16_000;
+export const VAD_RATE = 16_000;
 /** Samples per Silero frame. */
-const FRAME = 512;
+export const FRAME = 512;
 const FRAME_MS = (FRAME * 1000) / VAD_RATE;
 
 const params = z.strictObject({
@@ -37,9 +37,7 @@ const params = z.strictObject({
   provider: z.string().default('cpu'),
   debug: z.boolean().default(false),
 });
-type Params = z.infer<typeof params>;
-
-interface SharedVad {
+export interface SharedVad {
   api: Remote<SileroApi>;
   worker: Worker;
 }
@@ -50,26 +48,39 @@ async function fetchBundledModel(signal: AbortSignal): Promise<ArrayBuffer> {
   return (await fetch(new URL(url, globalThis.location.href), { signal })).arrayBuffer();
 }
 
-/** The session's Silero worker for `modelPath` (its own model if the host has it, else the bundled one). */
-async function sharedVad(ctx: NodeContext<Params>, signal: AbortSignal): Promise<SharedVad> {
-  const own = /silero/i.test(ctx.params.model_path) && ctx.host.openAsset ? ctx.params.model_path : undefined;
+/** StreamKit's default VAD model path of its Whisper node: the bundled Silero stands in when it is absent. */
+export const STREAMKIT_DEFAULT_VAD = 'models/silero_vad.onnx';
+
+/**
+ * The session's Silero worker for `modelPath`: the host's model when the path names a Silero one
+ * (failing, naming it, when it is not there, unless `fallback`), else the bundled Silero v5.
+ */
+export async function sharedVad(
+  ctx: NodeContext<unknown>,
+  modelPath: string,
+  signal: AbortSignal,
+  fallback = false,
+): Promise<SharedVad> {
+  let own = /silero/i.test(modelPath) && ctx.host.openAsset ? modelPath : undefined;
+  let model: ArrayBuffer | undefined;
+  try {
+    model = own ? await (await ctx.host.openAsset?.(own, signal))?.arrayBuffer() : undefined;
+  } catch (error) {
+    if (!fallback)
+      throw ctx.error(
+        `the VAD model '${own ?? ''}' could not be read: ${(error as Error).message}; Weft looks for models/… in the server's --models folder (then --assets), or the studio's assets; name no Silero model (e.g. StreamKit's models/ten-vad.onnx) to use the bundled Silero v5`,
+        { phase: 'start', cause: error },
+      );
+    own = undefined;
+  }
   return ctx.shared(
     `silero-vad:${own ?? 'bundled-v5'}`,
     async () => {
-      let model: ArrayBuffer | undefined;
-      try {
-        model = own ? await (await ctx.host.openAsset?.(own, signal))?.arrayBuffer() : await fetchBundledModel(signal);
-      } catch (error) {
-        throw ctx.error(
-          `the VAD model '${own ?? 'bundled Silero v5'}' could not be read: ${(error as Error).message}; Weft looks for models/… in the server's --models folder (then --assets), or the studio's assets; name no Silero model (e.g. StreamKit's models/ten-vad.onnx) to use the bundled Silero v5`,
-          { phase: 'start', cause: error },
-        );
-      }
-      if (!model) throw ctx.error(`the VAD model '${own ?? 'bundled'}' could not be read`, { phase: 'start' });
+      const bytes = model ?? (await fetchBundledModel(signal));
       const worker = new Worker(new URL('./silero.worker.ts', import.meta.url), { type: 'module', name: 'weft-vad' });
       const api = wrap<SileroApi>(worker);
       try {
-        await api.load(transfer(model, [model]));
+        await api.load(transfer(bytes, [bytes]));
       } catch (error) {
         worker.terminate();
         throw ctx.error(`the VAD model could not be loaded: ${(error as Error).message}`, {
@@ -84,7 +95,7 @@ async function sharedVad(ctx: NodeContext<Params>, signal: AbortSignal): Promise
 }
 
 /** The channels averaged into one (the model hears one channel). */
-function mono(channels: Float32Array[]): Float32Array {
+export function mono(channels: Float32Array[]): Float32Array {
   const [first, ...rest] = channels;
   if (!first) return new Float32Array(0);
   if (rest.length === 0) return first;
@@ -114,7 +125,7 @@ export const vad = defineNode({
     return {
       async run(io) {
         const p = ctx.params;
-        const shared = await sharedVad(ctx, io.signal);
+        const shared = await sharedVad(ctx, p.model_path, io.signal);
         stream = { vad: shared, id: await shared.api.open() };
         const out = io.output('out');
         const segments = new SpeechSegmenter({

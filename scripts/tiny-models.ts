@@ -1,0 +1,264 @@
+/**
+ * Makes the tiny test models the ML tests run real transformers.js inference on: the right
+ * architecture and files (Hugging Face layout, ONNX graphs with the inputs and outputs
+ * transformers.js feeds), random weights from a fixed seed. They test the plumbing (packets,
+ * segment times, batching, cancellation, errors), not what a model says. Built here, never
+ * downloaded: `tsx scripts/tiny-models.ts DIR`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { onnx as OnnxTypes } from 'onnx-proto';
+import onnxProto from 'onnx-proto';
+
+// onnx-proto is CommonJS: its namespace comes as the default export's property.
+const { onnx } = onnxProto;
+type Tensor = OnnxTypes.ITensorProto;
+type ValueInfo = OnnxTypes.IValueInfoProto;
+type Attribute = OnnxTypes.IAttributeProto;
+type Graph = OnnxTypes.IGraphProto;
+type DataType = OnnxTypes.TensorProto.DataType;
+
+/** Model width. */
+const D = 16;
+/** Whisper's mel bins, input frames (30 s at 10 ms) and encoder frames (20 ms each). */
+const MELS = 80;
+const FRAMES = 3000;
+const ENC_FRAMES = 1500;
+
+/** A fixed-seed generator (mulberry32), so every build of a model is the same. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function floats(name: string, dims: number[], next: () => number, scale: number): Tensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = (next() * 2 - 1) * scale;
+  return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer) };
+}
+
+function int64s(name: string, values: number[]): Tensor {
+  return {
+    name,
+    dims: [values.length],
+    dataType: onnx.TensorProto.DataType.INT64,
+    rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer),
+  };
+}
+
+function value(name: string, type: DataType, dims: (number | string)[]): ValueInfo {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: type,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+const ints = (name: string, values: number[]): Attribute => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INTS,
+  ints: values,
+});
+const int = (name: string, v: number): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
+
+function model(graph: Graph): Uint8Array {
+  return onnx.ModelProto.encode({
+    irVersion: 7,
+    producerName: 'weft tiny-models',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph,
+  }).finish();
+}
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+/** The Whisper-style encoder: mel frames → a linear map → 2× average pooling → [batch, 1500, D]. */
+function whisperEncoder(next: () => number): Uint8Array {
+  return model({
+    name: 'encoder',
+    input: [value('input_features', FLOAT, ['batch_size', MELS, FRAMES])],
+    output: [value('last_hidden_state', FLOAT, ['batch_size', ENC_FRAMES, D])],
+    initializer: [floats('w_in', [MELS, D], next, 0.2), int64s('pool_shape', [0, ENC_FRAMES, 2, D])],
+    node: [
+      { opType: 'Transpose', input: ['input_features'], output: ['t'], attribute: [ints('perm', [0, 2, 1])] },
+      { opType: 'MatMul', input: ['t', 'w_in'], output: ['m'] },
+      { opType: 'Reshape', input: ['m', 'pool_shape'], output: ['r'] },
+      {
+        opType: 'ReduceMean',
+        input: ['r'],
+        output: ['last_hidden_state'],
+        attribute: [ints('axes', [2]), int('keepdims', 0)],
+      },
+    ],
+  });
+}
+
+/**
+ * The decoder: token embedding plus the mean of the encoder states, then the output projection;
+ * no key/value cache (transformers.js feeds one new token a step either way).
+ */
+function whisperDecoder(next: () => number, vocab: number): Uint8Array {
+  return model({
+    name: 'decoder',
+    input: [
+      value('input_ids', INT64, ['batch_size', 'decoder_sequence_length']),
+      value('encoder_hidden_states', FLOAT, ['batch_size', 'encoder_sequence_length', D]),
+    ],
+    output: [value('logits', FLOAT, ['batch_size', 'decoder_sequence_length', vocab])],
+    initializer: [floats('embed', [vocab, D], next, 1), floats('w_out', [D, vocab], next, 1)],
+    node: [
+      { opType: 'Gather', input: ['embed', 'input_ids'], output: ['x'], attribute: [int('axis', 0)] },
+      {
+        opType: 'ReduceMean',
+        input: ['encoder_hidden_states'],
+        output: ['ctx'],
+        attribute: [ints('axes', [1]), int('keepdims', 1)],
+      },
+      { opType: 'Add', input: ['x', 'ctx'], output: ['h'] },
+      { opType: 'MatMul', input: ['h', 'w_out'], output: ['logits'] },
+    ],
+  });
+}
+
+/** GPT-2's byte → printable character map, the alphabet of a byte-level BPE vocabulary. */
+function byteChars(): string[] {
+  const printable = [
+    ...Array.from({ length: 94 }, (_, i) => 33 + i),
+    ...Array.from({ length: 12 }, (_, i) => 161 + i),
+    ...Array.from({ length: 82 }, (_, i) => 174 + i),
+  ];
+  const chars: string[] = [];
+  let extra = 0;
+  for (let b = 0; b < 256; b++) chars[b] = String.fromCharCode(printable.includes(b) ? b : 256 + extra++);
+  return chars;
+}
+
+/** Writes a tiny multilingual (en, es) Whisper in `dir`/`name`; returns its folder. */
+export function makeTinyWhisper(dir: string, name = 'whisper-tiny-random'): string {
+  const root = join(dir, name);
+  mkdirSync(join(root, 'onnx'), { recursive: true });
+  const special = [
+    '<|endoftext|>',
+    '<|startoftranscript|>',
+    '<|en|>',
+    '<|es|>',
+    '<|translate|>',
+    '<|transcribe|>',
+    '<|startoflm|>',
+    '<|startofprev|>',
+    '<|nocaptions|>',
+    '<|notimestamps|>',
+    ...Array.from({ length: 1501 }, (_, i) => `<|${(i * 0.02).toFixed(2)}|>`),
+  ];
+  const id = (token: string) => 256 + special.indexOf(token);
+  const vocab = 256 + special.length;
+  const next = random(1234);
+  writeFileSync(join(root, 'onnx', 'encoder_model.onnx'), whisperEncoder(next));
+  writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab));
+  const chars = byteChars();
+  const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
+  json('tokenizer.json', {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: special.map((content, i) => ({
+      id: 256 + i,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: Object.fromEntries(chars.map((c, i) => [c, i])),
+      merges: [],
+    },
+  });
+  json('tokenizer_config.json', {
+    tokenizer_class: 'WhisperTokenizer',
+    bos_token: '<|endoftext|>',
+    eos_token: '<|endoftext|>',
+    unk_token: '<|endoftext|>',
+    pad_token: '<|endoftext|>',
+    model_max_length: 1024,
+    clean_up_tokenization_spaces: true,
+  });
+  const tokens = {
+    decoder_start_token_id: id('<|startoftranscript|>'),
+    eos_token_id: id('<|endoftext|>'),
+    pad_token_id: id('<|endoftext|>'),
+    bos_token_id: id('<|endoftext|>'),
+  };
+  json('config.json', {
+    model_type: 'whisper',
+    is_encoder_decoder: true,
+    architectures: ['WhisperForConditionalGeneration'],
+    d_model: D,
+    encoder_layers: 1,
+    decoder_layers: 1,
+    encoder_attention_heads: 1,
+    decoder_attention_heads: 1,
+    num_mel_bins: MELS,
+    vocab_size: vocab,
+    max_source_positions: ENC_FRAMES,
+    max_target_positions: 448,
+    ...tokens,
+  });
+  json('generation_config.json', {
+    ...tokens,
+    max_length: 448,
+    no_timestamps_token_id: id('<|notimestamps|>'),
+    is_multilingual: true,
+    lang_to_id: { '<|en|>': id('<|en|>'), '<|es|>': id('<|es|>') },
+    task_to_id: { translate: id('<|translate|>'), transcribe: id('<|transcribe|>') },
+    suppress_tokens: [],
+    begin_suppress_tokens: [id('<|endoftext|>')],
+    max_initial_timestamp_index: 50,
+    alignment_heads: [[0, 0]],
+    forced_decoder_ids: null,
+  });
+  json('preprocessor_config.json', {
+    feature_extractor_type: 'WhisperFeatureExtractor',
+    feature_size: MELS,
+    sampling_rate: 16000,
+    hop_length: 160,
+    chunk_length: 30,
+    n_fft: 400,
+    n_samples: 480000,
+    nb_max_frames: FRAMES,
+    padding_side: 'right',
+    padding_value: 0.0,
+    return_attention_mask: false,
+    processor_class: 'WhisperProcessor',
+  });
+  return root;
+}
+
+if (process.argv[1]?.endsWith('tiny-models.ts')) {
+  const dir = process.argv[2] ?? '.weft/test-models';
+  console.log(makeTinyWhisper(dir));
+}

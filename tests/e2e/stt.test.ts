@@ -1,0 +1,124 @@
+/**
+ * End to end: StreamKit's speech-to-text shape (Ogg → Opus → 16 kHz → plugin::native::whisper →
+ * JSON lines) as a server job, with a models folder (`--models`) holding a tiny random-weight
+ * Whisper under the name StreamKit's `models/ggml-tiny.en-q5_1.bin` maps to. The words are
+ * random; the plumbing is checked: one transcription per spoken phrase, at its time. Without the
+ * folder, the job fails naming the node, the model and where Weft looks.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTinyWhisper } from '../../scripts/tiny-models';
+import { testServer } from './support';
+
+const STT = `mode: oneshot
+steps:
+  - kind: streamkit::http_input
+  - kind: containers::ogg::demuxer
+  - kind: audio::opus::decoder
+  - kind: audio::resampler
+    params: { chunk_frames: 960, output_frame_size: 960, target_sample_rate: 16000 }
+  - kind: plugin::native::whisper
+    params:
+      model_path: models/ggml-tiny.en-q5_1.bin
+      language: en
+      vad_model_path: models/silero_vad.onnx
+      vad_threshold: 0.5
+      min_silence_duration_ms: 700
+      max_segment_duration_secs: 30.0
+      max_new_tokens: 8
+  - kind: core::json_serialize
+    params: { pretty: false, newline_delimited: true }
+  - kind: streamkit::http_output
+    params: { content_type: application/json }
+`;
+
+let server: Awaited<ReturnType<typeof testServer>>;
+let bare: Awaited<ReturnType<typeof testServer>>;
+let speech: Uint8Array<ArrayBuffer>;
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-stt-'));
+  const models = join(dir, 'models');
+  makeTinyWhisper(models, 'whisper-tiny.en');
+  // Two phrases with 1.5 s of silence before, between and after, as Ogg/Opus.
+  const a = join(dir, 'a.wav');
+  const b = join(dir, 'b.wav');
+  execFileSync('espeak-ng', ['-v', 'en-us', '-w', a, '--', 'Hello from the server.']);
+  execFileSync('espeak-ng', ['-v', 'en-us', '-w', b, '--', 'This is the second phrase.']);
+  const ogg = join(dir, 'speech.ogg');
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-t',
+    '1.5',
+    '-i',
+    'anullsrc=r=22050:cl=mono',
+    '-i',
+    a,
+    '-f',
+    'lavfi',
+    '-t',
+    '1.5',
+    '-i',
+    'anullsrc=r=22050:cl=mono',
+    '-i',
+    b,
+    '-f',
+    'lavfi',
+    '-t',
+    '1.5',
+    '-i',
+    'anullsrc=r=22050:cl=mono',
+    '-filter_complex',
+    '[0][1][2][3][4]concat=n=5:v=0:a=1',
+    '-c:a',
+    'libopus',
+    '-ar',
+    '48000',
+    ogg,
+  ]);
+  speech = Uint8Array.from(await readFile(ogg));
+  server = await testServer({ modelsDir: models });
+  bare = await testServer();
+}, 60_000);
+afterAll(async () => {
+  await bare?.close();
+  await server?.close();
+});
+
+async function transcribe(base: string): Promise<{ status: number; body: string }> {
+  const form = new FormData();
+  form.append('config', STT);
+  form.append('media', new Blob([speech]), 'speech.ogg');
+  const response = await fetch(`${base}/api/v1/process`, { method: 'POST', body: form });
+  return { status: response.status, body: await response.text() };
+}
+
+describe('plugin::native::whisper on the server', () => {
+  it('transcribes each spoken phrase with the models folder’s Whisper, at its time', async () => {
+    const { status, body } = await transcribe(server.url);
+    expect(status, body).toBe(200);
+    const lines = body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { text: string; segments: { start_time_ms: number; end_time_ms: number }[] });
+    expect(lines).toHaveLength(2);
+    // Speech starts after 1.5 s of silence, and the second phrase after another 1.5 s.
+    expect(lines[0]?.segments[0]?.start_time_ms).toBeGreaterThan(1300);
+    expect(lines[0]?.segments[0]?.start_time_ms).toBeLessThan(1800);
+    expect(lines[1]?.segments[0]?.start_time_ms).toBeGreaterThan((lines[0]?.segments[0]?.end_time_ms ?? 0) + 1000);
+    for (const line of lines) expect(typeof line.text).toBe('string');
+  }, 120_000);
+
+  it('without the model, fails naming the node, the model folder and where Weft looks', async () => {
+    const { status, body } = await transcribe(bare.url);
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(body).toMatch(/plugin::native::whisper.*models\/whisper-tiny\.en.*ggml-tiny\.en-q5_1\.bin.*--models/);
+  }, 120_000);
+});
