@@ -258,7 +258,103 @@ export function makeTinyWhisper(dir: string, name = 'whisper-tiny-random'): stri
   return root;
 }
 
+/** The Marian-style encoder: token embeddings, masked by the attention mask. */
+function marianEncoder(next: () => number, vocab: number): Uint8Array {
+  return model({
+    name: 'encoder',
+    input: [
+      value('input_ids', INT64, ['batch_size', 'encoder_sequence_length']),
+      value('attention_mask', INT64, ['batch_size', 'encoder_sequence_length']),
+    ],
+    output: [value('last_hidden_state', FLOAT, ['batch_size', 'encoder_sequence_length', D])],
+    initializer: [floats('embed', [vocab, D], next, 1), int64s('last_axis', [-1])],
+    node: [
+      { opType: 'Gather', input: ['embed', 'input_ids'], output: ['x'], attribute: [int('axis', 0)] },
+      { opType: 'Unsqueeze', input: ['attention_mask', 'last_axis'], output: ['mask3'] },
+      { opType: 'Cast', input: ['mask3'], output: ['maskf'], attribute: [int('to', FLOAT)] },
+      { opType: 'Mul', input: ['x', 'maskf'], output: ['last_hidden_state'] },
+    ],
+  });
+}
+
+/** Writes a tiny OPUS-MT–style (Marian) translation model in `dir`/`name`; returns its folder. */
+export function makeTinyMarian(dir: string, name = 'opus-mt-tiny-random'): string {
+  const root = join(dir, name);
+  mkdirSync(join(root, 'onnx'), { recursive: true });
+  const special = ['</s>', '<unk>', '<pad>'];
+  const vocab = 256 + special.length;
+  const [eos, unk, pad] = [256, 257, 258];
+  const next = random(4321);
+  writeFileSync(join(root, 'onnx', 'encoder_model.onnx'), marianEncoder(next, vocab));
+  writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab));
+  const chars = byteChars();
+  const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
+  json('tokenizer.json', {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: special.map((content, i) => ({
+      id: 256 + i,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [
+        { Sequence: { id: 'A', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 0 } },
+        { SpecialToken: { id: '</s>', type_id: 0 } },
+      ],
+      special_tokens: { '</s>': { id: '</s>', ids: [eos], tokens: ['</s>'] } },
+    },
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: Object.fromEntries(chars.map((c, i) => [c, i])),
+      merges: [],
+    },
+  });
+  json('tokenizer_config.json', {
+    tokenizer_class: 'MarianTokenizer',
+    eos_token: '</s>',
+    unk_token: '<unk>',
+    pad_token: '<pad>',
+    model_max_length: 512,
+  });
+  const tokens = { decoder_start_token_id: pad, eos_token_id: eos, pad_token_id: pad, forced_eos_token_id: eos };
+  json('config.json', {
+    model_type: 'marian',
+    architectures: ['MarianMTModel'],
+    is_encoder_decoder: true,
+    d_model: D,
+    encoder_layers: 1,
+    decoder_layers: 1,
+    encoder_attention_heads: 1,
+    decoder_attention_heads: 1,
+    vocab_size: vocab,
+    max_position_embeddings: 512,
+    unk_token_id: unk,
+    ...tokens,
+  });
+  json('generation_config.json', { ...tokens, max_length: 64, num_beams: 1, bad_words_ids: [[pad]] });
+  return root;
+}
+
 if (process.argv[1]?.endsWith('tiny-models.ts')) {
   const dir = process.argv[2] ?? '.weft/test-models';
   console.log(makeTinyWhisper(dir));
+  console.log(makeTinyMarian(dir));
 }

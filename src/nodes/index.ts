@@ -36,6 +36,7 @@ import { trim } from './core/trim';
 import { camera, microphone, screen } from './sources/capture';
 import { espeak } from './ml/espeak';
 import { vad } from './ml/vad';
+import { helsinki } from './ml/translate';
 import { whisper } from './ml/whisper';
 import { colorbars } from './video/colorbars';
 import { compositor } from './video/compositor/node';
@@ -109,6 +110,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   vad,
   espeak,
   whisper,
+  helsinki,
 ];
 
 /** Transport nodes: MoQ (StreamKit's `transport::moq::*`) and HTTP streaming to MSE players. */

@@ -290,6 +290,17 @@ const FIXTURES: Record<string, Fixture> = {
     check: count(0),
     badInput: textBad,
   },
+  'plugin::native::helsinki': {
+    params: { model_dir: 'models/opus-mt-tiny-random', max_length: 8 },
+    host: () => ({ openAsset: testModelAsset }),
+    inputType: { kind: 'text' },
+    input: () => [
+      { kind: 'text', text: 'one', meta: {} },
+      { kind: 'text', text: 'two', meta: {} },
+    ],
+    check: count(2),
+    badInput: () => tones(1)()[0] as Packet,
+  },
   'plugin::native::vad': { inputType: audio, input: tones(10, 16_000), check: count(0), badInput: textBad },
   'audio::silence': { params: { duration_ms: 60 }, check: count(3) },
 };

@@ -10,7 +10,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyWhisper } from '../../scripts/tiny-models';
+import { makeTinyMarian, makeTinyWhisper } from '../../scripts/tiny-models';
 import { testServer } from './support';
 
 const STT = `mode: oneshot
@@ -43,6 +43,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weft-stt-'));
   const models = join(dir, 'models');
   makeTinyWhisper(models, 'whisper-tiny.en');
+  makeTinyMarian(models, 'opus-mt-en-es');
   // Two phrases with 1.5 s of silence before, between and after, as Ogg/Opus.
   const a = join(dir, 'a.wav');
   const b = join(dir, 'b.wav');
@@ -114,6 +115,31 @@ describe('plugin::native::whisper on the server', () => {
     expect(lines[0]?.segments[0]?.start_time_ms).toBeLessThan(1800);
     expect(lines[1]?.segments[0]?.start_time_ms).toBeGreaterThan((lines[0]?.segments[0]?.end_time_ms ?? 0) + 1000);
     for (const line of lines) expect(typeof line.text).toBe('string');
+  }, 120_000);
+
+  it('translates each sentence with StreamKit’s helsinki node (models/opus-mt-en-es from the folder)', async () => {
+    const form = new FormData();
+    form.append(
+      'config',
+      `mode: oneshot
+steps:
+  - kind: streamkit::http_input
+  - kind: core::text_chunker
+    params: { split_mode: sentences }
+  - kind: plugin::native::helsinki
+    params: { model_dir: models/opus-mt-en-es, source_language: en, target_language: es, max_length: 8 }
+  - kind: core::json_serialize
+    params: { newline_delimited: true }
+  - kind: streamkit::http_output
+`,
+    );
+    form.append('media', new Blob(['The first sentence. The second one. And a third.']), 'text.txt');
+    const response = await fetch(`${server.url}/api/v1/process`, { method: 'POST', body: form });
+    const body = await response.text();
+    expect(response.status, body).toBe(200);
+    const lines = body.trim().split('\n');
+    expect(lines).toHaveLength(3); // one translation per sentence
+    for (const line of lines) expect(typeof (JSON.parse(line) as { text: unknown }).text).toBe('string');
   }, 120_000);
 
   it('without the model, fails naming the node, the model folder and where Weft looks', async () => {

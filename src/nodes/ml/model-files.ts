@@ -1,0 +1,49 @@
+/**
+ * How the ML Workers reach model files: transformers.js asks for local models under a path this
+ * module answers from the node's host (its asset service: `models/<folder>/…`), never a hub, and
+ * onnxruntime-web's runtime comes from Weft's own build. For Worker entry files only (it sets up
+ * transformers.js's environment and this Worker's `fetch`).
+ */
+import { env } from '@huggingface/transformers';
+// transformers.js pins its own onnxruntime-web build; its runtime files must match it.
+import ortMjs from '../../../node_modules/@huggingface/transformers/node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs?url';
+import ortWasm from '../../../node_modules/@huggingface/transformers/node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm?url';
+
+/**
+ * Where transformers.js looks for local models: a path (not a URL, or it would treat the files as
+ * remote) that this Worker answers itself, from the host.
+ */
+const MODEL_ROOT = '/weft-models/';
+
+/** Points transformers.js at the host's models, through `opener()` (the host's asset service, once loaded). */
+export function answerModelFiles(opener: () => ((path: string) => Promise<Blob>) | undefined): void {
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = MODEL_ROOT;
+  env.useBrowserCache = false;
+  const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number } };
+  if (onnx.wasm) {
+    onnx.wasm.wasmPaths = {
+      mjs: new URL(ortMjs, self.location.href).href,
+      wasm: new URL(ortWasm, self.location.href).href,
+    };
+    onnx.wasm.numThreads = 1; // no SharedArrayBuffer needed, so every host can run it
+  }
+  const plainFetch = globalThis.fetch.bind(globalThis);
+  const modelFetch: typeof fetch = async (input, init) => {
+    const raw = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const path = new URL(raw, self.location.href);
+    if (path.origin !== self.location.origin || !path.pathname.startsWith(MODEL_ROOT)) return plainFetch(input, init);
+    const open = opener();
+    if (!open) return new Response('no model host', { status: 500 });
+    try {
+      return new Response(await open(`models/${decodeURIComponent(path.pathname.slice(MODEL_ROOT.length))}`));
+    } catch (error) {
+      return new Response((error as Error).message, { status: 404 });
+    }
+  };
+  // transformers.js fetches through env.fetch, its tokenizer library through the global one: the
+  // Worker runs only this model, so both answer model URLs from the host.
+  (env as unknown as { fetch: typeof fetch }).fetch = modelFetch;
+  globalThis.fetch = modelFetch;
+}

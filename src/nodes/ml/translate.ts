@@ -1,0 +1,122 @@
+/**
+ * Translation with transformers.js in a Worker shared by the session (the model loads once):
+ * StreamKit's `plugin::native::helsinki` (OPUS-MT / Marian: a model per language pair). `Text` or
+ * `Transcription` in, `Text` out, one packet per packet, at its time. Models come from the host's
+ * `models/` folder.
+ */
+import { proxy, wrap } from 'comlink';
+import type { Remote } from 'comlink';
+import { z } from 'zod';
+import type { AnyNodeDefinition, NodeContext } from '../../engine';
+import { closePacket, defineNode } from '../../engine';
+import type { TranslateApi } from './translate.worker';
+
+interface SharedTranslator {
+  api: Remote<TranslateApi>;
+  worker: Worker;
+}
+
+/** The model folder a StreamKit `model_dir`/`model_path` names, under the host's `models/`. */
+export function modelFolder(path: string): string {
+  return path.replace(/^(?:\.\/)?models\//, '').replace(/\/+$/, '');
+}
+
+function sharedTranslator(
+  ctx: NodeContext<unknown>,
+  modelPath: string,
+  signal: AbortSignal,
+): Promise<SharedTranslator> {
+  const folder = modelFolder(modelPath);
+  const openAsset = ctx.host.openAsset;
+  if (!openAsset) throw ctx.error('this host has no model folders (assets)', { phase: 'start' });
+  return ctx.shared(
+    `translate:${folder}`,
+    async () => {
+      const worker = new Worker(new URL('./translate.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'weft-translate',
+      });
+      const api = wrap<TranslateApi>(worker);
+      try {
+        await api.load(
+          folder,
+          proxy((path: string) => openAsset(path, signal)),
+        );
+        return { api, worker };
+      } catch (error) {
+        worker.terminate();
+        throw ctx.error(
+          `the translation model 'models/${folder}' could not be loaded: ${(error as Error).message}; Weft looks for model folders (Hugging Face layout, ONNX files) in the server's --models folder, then --assets, or the studio's assets`,
+          { phase: 'start', cause: error },
+        );
+      }
+    },
+    (t) => t.worker.terminate(),
+  );
+}
+
+/** A translation node kind: `model` names the folder; `languages` the codes it passes (NLLB). */
+function translationNode<P extends { max_length: number }>(spec: {
+  kind: string;
+  description: string;
+  params: z.ZodType<P>;
+  model: (p: P) => string;
+  languages: (p: P) => { srcLang?: string; tgtLang?: string };
+}): AnyNodeDefinition {
+  return defineNode({
+    kind: spec.kind,
+    version: 1,
+    description: spec.description,
+    categories: ['ml', 'text'],
+    params: spec.params,
+    inputs: [{ name: 'in', accepts: [{ kind: 'text' }, { kind: 'transcription' }], cardinality: 'one' }],
+    outputs: [{ name: 'out', produces: { kind: 'text' }, cardinality: 'broadcast' }],
+    create: (ctx) => ({
+      async run(io) {
+        const { api } = await sharedTranslator(ctx, spec.model(ctx.params), io.signal);
+        const out = io.output('out');
+        for await (const packet of io.input('in')) {
+          if (packet.kind !== 'text' && packet.kind !== 'transcription') {
+            closePacket(packet);
+            throw ctx.error(`expects text or a transcription, got a ${packet.kind} packet`, { pin: 'in' });
+          }
+          const source = packet.text.trim();
+          if (source === '') continue;
+          const text = await api.translate(source, {
+            maxNewTokens: ctx.params.max_length,
+            ...spec.languages(ctx.params),
+          });
+          await out.send({ kind: 'text', text, meta: packet.meta });
+        }
+      },
+    }),
+  });
+}
+
+/** StreamKit's `plugin::native::helsinki`: an OPUS-MT model for one language pair. */
+export const helsinki = translationNode({
+  kind: 'plugin::native::helsinki',
+  description:
+    'Translates text or transcriptions with an OPUS-MT (Marian) model for one language pair, on transformers.js (WebAssembly).',
+  params: z.strictObject({
+    /** The model folder under the host's models (a transformers.js OPUS-MT export, e.g. `models/opus-mt-en-es`). */
+    model_dir: z.string().min(1).default('models/opus-mt-en-es'),
+    /** The pair is the model's; these say which it is (StreamKit's en ↔ es). */
+    source_language: z
+      .string()
+      .regex(/^[a-z]{2,3}$/, "a language code such as 'en'")
+      .default('en'),
+    target_language: z
+      .string()
+      .regex(/^[a-z]{2,3}$/, "a language code such as 'es'")
+      .default('es'),
+    /** Accepted for StreamKit; the model runs on WebAssembly here. */
+    device: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
+    device_index: z.number().int().min(0).max(7).default(0),
+    /** Most tokens a translation may have. */
+    max_length: z.number().int().min(1).max(2048).default(512),
+    warmup: z.boolean().default(false),
+  }),
+  model: (p) => p.model_dir,
+  languages: () => ({}),
+});

@@ -1,0 +1,77 @@
+/**
+ * plugin::native::helsinki with real transformers.js inference on a tiny OPUS-MT (Marian) model
+ * the project makes itself (random weights: any words): one Text per Text or Transcription, at
+ * its time, in order; empty input skipped; a model that is not there named with where Weft looks.
+ */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { NodeHost, Packet, Pipeline } from '../../src/engine';
+import { defineNode, micros, NodeRegistry, Session } from '../../src/engine';
+import { helsinki } from '../../src/nodes/ml/translate';
+import { Recorder, testNodes } from '../support/fakes';
+import { testModelAsset } from './harness';
+
+const INPUT: Packet[] = [
+  { kind: 'text', text: 'Good morning.', meta: { timestamp: micros(0) } },
+  { kind: 'text', text: '   ', meta: { timestamp: micros(500_000) } },
+  {
+    kind: 'transcription',
+    text: 'How are you today?',
+    segments: [{ text: 'How are you today?', start: micros(1_000_000), end: micros(2_000_000) }],
+    language: 'en',
+    meta: { timestamp: micros(1_000_000) },
+  },
+];
+
+const source = defineNode({
+  kind: 'test::sentences',
+  version: 1,
+  description: 'Sends text and a transcription.',
+  categories: ['test'],
+  params: z.strictObject({}),
+  inputs: [],
+  outputs: [{ name: 'out', produces: { kind: 'text' }, cardinality: 'broadcast' }],
+  create: () => ({
+    async run(io) {
+      for (const packet of INPUT) await io.output('out').send(packet);
+    },
+  }),
+});
+
+async function run(params: Record<string, unknown>) {
+  const recorder = new Recorder();
+  const pipeline: Pipeline = {
+    mode: 'oneshot',
+    nodes: {
+      src: { kind: 'test::sentences' },
+      mt: { kind: 'plugin::native::helsinki', params },
+      out: { kind: 'test::collect' },
+    },
+    connections: [
+      { from_node: 'src', from_pin: 'out', to_node: 'mt', to_pin: 'in' },
+      { from_node: 'mt', from_pin: 'out', to_node: 'out', to_pin: 'in' },
+    ],
+  };
+  const host: NodeHost = { openAsset: testModelAsset };
+  const registry = new NodeRegistry([source, helsinki, ...testNodes(recorder)]);
+  const result = await new Session(pipeline, { registry, host, statsIntervalMs: 0 }).result();
+  return { result, packets: recorder.get('out') };
+}
+
+describe('plugin::native::helsinki (transformers.js, tiny random OPUS-MT)', () => {
+  it('translates each text and transcription into one Text at its time', async () => {
+    const { result, packets } = await run({ model_dir: 'models/opus-mt-tiny-random', max_length: 10 });
+    expect(result.state, String(result.error)).toBe('done');
+    expect(packets.map((p) => p.kind)).toEqual(['text', 'text']);
+    expect(packets.map((p) => p.meta.timestamp)).toEqual([0, 1_000_000]);
+    for (const p of packets) if (p.kind === 'text') expect(typeof p.text).toBe('string');
+  }, 60_000);
+
+  it('names the model it cannot find and where Weft looks', async () => {
+    const { result } = await run({ model_dir: 'models/opus-mt-en-es' });
+    expect(result.state).toBe('failed');
+    expect(String(result.error?.message)).toMatch(
+      /\[plugin::native::helsinki#mt\] start: the translation model 'models\/opus-mt-en-es' could not be loaded.*--models/,
+    );
+  }, 60_000);
+});
