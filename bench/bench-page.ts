@@ -29,7 +29,12 @@ export async function openBenchPage(): Promise<BenchPage> {
   const server: ViteDevServer = await createServer({
     root: resolve('.'),
     logLevel: 'error',
-    server: { port: 0, host: '127.0.0.1' },
+    server: {
+      port: 0,
+      host: '127.0.0.1',
+      // The project, and a model folder (WEFT_MODELS) the ML bench reads from.
+      fs: { allow: [resolve('.'), ...(process.env.WEFT_MODELS ? [resolve(process.env.WEFT_MODELS)] : [])] },
+    },
     // Scan only the bench page for dependencies (not the studio), so nothing reloads mid-run.
     optimizeDeps: { entries: ['bench/page.html'] },
   });
@@ -40,7 +45,9 @@ export async function openBenchPage(): Promise<BenchPage> {
   const args = [...CHROMIUM_ARGS, ...(hasGpu() ? GPU_ARGS : [])];
   const browser: Browser = await chromium.launch({ executablePath: chromiumPath(), args });
   const page: Page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/bench/page.html`);
+  // A model folder (WEFT_MODELS) is served to the page as assets models/… (the ML bench).
+  const models = process.env.WEFT_MODELS ? `?models=${encodeURIComponent(resolve(process.env.WEFT_MODELS))}` : '';
+  await page.goto(`http://127.0.0.1:${port}/bench/page.html${models}`);
   await page.waitForFunction(() => 'weftBench' in window);
   return {
     browserPid: browserProcessId(),

@@ -7,7 +7,7 @@
  * WASM (Silero is too small for WebGPU to pay).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { median, openBenchPage } from './bench-page';
 
@@ -74,6 +74,30 @@ async function main(): Promise<void> {
     );
     console.log(`  ffmpeg silencedetect (energy gate)          ${ff.toFixed(2)} s  RTF ${(ff / seconds).toFixed(3)}`);
     console.log(`  ratio ${(weft / ff).toFixed(1)}x (weft / ffmpeg; a neural model against an energy threshold)`);
+    const models = process.env.WEFT_MODELS;
+    const whispers = ['whisper-tiny.en', 'whisper-tiny', 'whisper-base.en', 'whisper-base'].filter(
+      (name) => models !== undefined && existsSync(join(models, name, 'config.json')),
+    );
+    if (whispers.length === 0) {
+      console.log(
+        '  plugin::native::whisper: no model folder configured (WEFT_MODELS=DIR with whisper-tiny.en, whisper-base.en …)',
+      );
+    }
+    for (const name of whispers) {
+      const stt = `
+mode: oneshot
+nodes:
+  in: { kind: streamkit::http_input }
+  wav: { kind: containers::wav::demuxer, needs: in }
+  stt: { kind: plugin::native::whisper, params: { model_path: models/${name} }, needs: wav }
+  out: { kind: core::sink, needs: stt }
+`;
+      await page.runWeft(stt, path); // warm-up: the model loads once
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) times.push((await page.runWeft(stt, path)).seconds);
+      const t = median(times);
+      console.log(`  weft plugin::native::whisper (${name}, WASM)  ${t.toFixed(2)} s  RTF ${(t / seconds).toFixed(3)}`);
+    }
   } finally {
     await page.close();
   }

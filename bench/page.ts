@@ -44,6 +44,13 @@ async function weftBench(pipelineText: string, media: string | Record<string, st
       openOutput: () => Promise.resolve(sink),
       gpu: browserGpu,
       openAsset: async (path) => {
+        const models = new URLSearchParams(location.search).get('models');
+        if (models && path.startsWith('models/')) {
+          const response = await fetch(`/@fs${models}/${path.slice('models/'.length)}`);
+          if (!response.ok || response.headers.get('content-type')?.includes('text/html'))
+            throw new Error(`no model file '${path}' in ${models}`);
+          return response.blob();
+        }
         if (path !== BUNDLED_FONT_ASSETS.regular) throw new Error(`the bench serves no asset '${path}'`);
         return (await fetch(fontUrl)).blob();
       },

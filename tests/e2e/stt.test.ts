@@ -6,6 +6,7 @@
  * folder, the job fails naming the node, the model and where Weft looks.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,4 +148,82 @@ steps:
     expect(status).toBeGreaterThanOrEqual(400);
     expect(body).toMatch(/plugin::native::whisper.*models\/whisper-tiny\.en.*ggml-tiny\.en-q5_1\.bin.*--models/);
   }, 120_000);
+});
+
+/** A real Whisper in the folder WEFT_MODELS names (transformers.js layout), if one is configured. */
+const REAL_MODELS = process.env.WEFT_MODELS;
+const REAL_WHISPER = ['whisper-base.en', 'whisper-tiny.en', 'whisper-base', 'whisper-tiny'].find(
+  (name) => REAL_MODELS !== undefined && existsSync(join(REAL_MODELS, name, 'config.json')),
+);
+
+/** Word error rate: word-level edit distance over the reference's length. */
+function wordErrorRate(reference: string, hypothesis: string): number {
+  const words = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9' ]+/g, ' ')
+      .split(/\s+/)
+      .filter(Boolean);
+  const r = words(reference);
+  const h = words(hypothesis);
+  const d = Array.from({ length: r.length + 1 }, (_, i) => [i, ...Array<number>(h.length).fill(0)]);
+  for (let j = 1; j <= h.length; j++) (d[0] as number[])[j] = j;
+  for (let i = 1; i <= r.length; i++)
+    for (let j = 1; j <= h.length; j++) {
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min((up[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (up[j - 1] ?? 0) + (r[i - 1] === h[j - 1] ? 0 : 1));
+    }
+  return ((d[r.length] as number[])[h.length] ?? 0) / Math.max(1, r.length);
+}
+
+describe.skipIf(!REAL_WHISPER)(`a real Whisper (WEFT_MODELS=${REAL_MODELS ?? ''})`, () => {
+  it('transcribes espeak-ng speech with a word error rate under 30 %', async () => {
+    const real = await testServer({ modelsDir: REAL_MODELS ?? '' });
+    try {
+      const sentences = ['The quick brown fox jumps over the lazy dog.', 'Please call me back in the afternoon.'];
+      const dir = await mkdtemp(join(tmpdir(), 'weft-wer-'));
+      const wavs = sentences.map((text, i) => {
+        const wav = join(dir, `${i}.wav`);
+        execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', wav, '--', text]);
+        return wav;
+      });
+      const ogg = join(dir, 'speech.ogg');
+      execFileSync('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        ...wavs.flatMap((w) => ['-i', w]),
+        '-filter_complex',
+        `${wavs.map((_, i) => `[${i}]apad=pad_dur=1.5[a${i}]`).join(';')};${wavs.map((_, i) => `[a${i}]`).join('')}concat=n=${wavs.length}:v=0:a=1`,
+        '-c:a',
+        'libopus',
+        '-ar',
+        '48000',
+        ogg,
+      ]);
+      const form = new FormData();
+      form.append(
+        'config',
+        STT.replace('models/ggml-tiny.en-q5_1.bin', `models/${REAL_WHISPER ?? ''}`).replace(
+          '      max_new_tokens: 8\n',
+          '',
+        ),
+      );
+      form.append('media', new Blob([Uint8Array.from(await readFile(ogg))]), 'speech.ogg');
+      const response = await fetch(`${real.url}/api/v1/process`, { method: 'POST', body: form });
+      const body = await response.text();
+      expect(response.status, body).toBe(200);
+      const text = body
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { text: string }).text)
+        .join(' ');
+      const wer = wordErrorRate(sentences.join(' '), text);
+      console.log(`real ${REAL_WHISPER ?? ''}: "${text}" — WER ${(wer * 100).toFixed(1)} %`);
+      expect(wer).toBeLessThan(0.3);
+    } finally {
+      await real.close();
+    }
+  }, 300_000);
 });
