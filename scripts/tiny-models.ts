@@ -353,8 +353,73 @@ export function makeTinyMarian(dir: string, name = 'opus-mt-tiny-random'): strin
   return root;
 }
 
+/** Audio samples each input token becomes in the tiny VITS (25 ms at 16 kHz). */
+export const TINY_VITS_SAMPLES_PER_TOKEN = 400;
+
+/** The VITS-style text-to-waveform graph: each token's embedding is its stretch of waveform (tanh-bounded). */
+function vitsModel(next: () => number, vocab: number): Uint8Array {
+  return model({
+    name: 'vits',
+    input: [
+      value('input_ids', INT64, ['batch_size', 'sequence_length']),
+      value('attention_mask', INT64, ['batch_size', 'sequence_length']),
+    ],
+    output: [value('waveform', FLOAT, ['batch_size', 'num_samples'])],
+    initializer: [
+      floats('embed', [vocab, TINY_VITS_SAMPLES_PER_TOKEN], next, 1),
+      int64s('flat', [0, -1]),
+      int64s('last_axis', [-1]),
+    ],
+    node: [
+      { opType: 'Gather', input: ['embed', 'input_ids'], output: ['x'], attribute: [int('axis', 0)] },
+      { opType: 'Unsqueeze', input: ['attention_mask', 'last_axis'], output: ['mask3'] },
+      { opType: 'Cast', input: ['mask3'], output: ['maskf'], attribute: [int('to', FLOAT)] },
+      { opType: 'Mul', input: ['x', 'maskf'], output: ['masked'] },
+      { opType: 'Reshape', input: ['masked', 'flat'], output: ['r'] },
+      { opType: 'Tanh', input: ['r'], output: ['waveform'] },
+    ],
+  });
+}
+
+/** Writes a tiny VITS (MMS-TTS–style) text-to-speech model in `dir`/`name`; returns its folder. */
+export function makeTinyVits(dir: string, name = 'vits-tiny-random'): string {
+  const root = join(dir, name);
+  mkdirSync(join(root, 'onnx'), { recursive: true });
+  const vocab = 256 + 1;
+  writeFileSync(join(root, 'onnx', 'model.onnx'), vitsModel(random(99), vocab));
+  const chars = byteChars();
+  const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
+  json('tokenizer.json', {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [
+      { id: 256, content: '<pad>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+    ],
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: Object.fromEntries(chars.map((c, i) => [c, i])),
+      merges: [],
+    },
+  });
+  json('tokenizer_config.json', { tokenizer_class: 'VitsTokenizer', pad_token: '<pad>', model_max_length: 4096 });
+  json('config.json', { model_type: 'vits', architectures: ['VitsModel'], sampling_rate: 16000, vocab_size: vocab });
+  return root;
+}
+
 if (process.argv[1]?.endsWith('tiny-models.ts')) {
   const dir = process.argv[2] ?? '.weft/test-models';
   console.log(makeTinyWhisper(dir));
   console.log(makeTinyMarian(dir));
+  console.log(makeTinyVits(dir));
 }

@@ -38,6 +38,7 @@ import { espeak } from './ml/espeak';
 import { vad } from './ml/vad';
 import { helsinki } from './ml/translate';
 import { whisper } from './ml/whisper';
+import { piper } from './ml/vits-tts';
 import { colorbars } from './video/colorbars';
 import { compositor } from './video/compositor/node';
 import { crop } from './video/crop';
@@ -111,6 +112,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   espeak,
   whisper,
   helsinki,
+  piper,
 ];
 
 /** Transport nodes: MoQ (StreamKit's `transport::moq::*`) and HTTP streaming to MSE players. */

@@ -301,6 +301,14 @@ const FIXTURES: Record<string, Fixture> = {
     check: count(2),
     badInput: () => tones(1)()[0] as Packet,
   },
+  'plugin::native::piper': {
+    params: { model_dir: 'models/vits-tiny-random', min_sentence_length: 0 },
+    host: () => ({ openAsset: testModelAsset }),
+    inputType: { kind: 'text' },
+    input: () => [{ kind: 'text', text: 'Two words.', meta: {} }],
+    check: some,
+    badInput: () => tones(1)()[0] as Packet,
+  },
   'plugin::native::vad': { inputType: audio, input: tones(10, 16_000), check: count(0), badInput: textBad },
   'audio::silence': { params: { duration_ms: 60 }, check: count(3) },
 };

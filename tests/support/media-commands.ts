@@ -8,7 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserCommand } from 'vitest/node';
-import { makeTinyMarian, makeTinyWhisper } from '../../scripts/tiny-models';
+import { makeTinyMarian, makeTinyVits, makeTinyWhisper } from '../../scripts/tiny-models';
 
 const run = promisify(execFile);
 const MEDIA_DIR = '.weft/test-media';
@@ -171,6 +171,7 @@ export const tinyModels: BrowserCommand<[]> = () => {
   const dir = '.weft/test-models';
   if (!existsSync(join(dir, 'whisper-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyWhisper(dir);
   if (!existsSync(join(dir, 'opus-mt-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyMarian(dir);
+  if (!existsSync(join(dir, 'vits-tiny-random', 'onnx', 'model.onnx'))) makeTinyVits(dir);
   return Promise.resolve(dir);
 };
 

@@ -10,13 +10,11 @@ import type { Remote } from 'comlink';
 import { z } from 'zod';
 import type { Micros, NodeContext } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
-import { framesToMicros, makeAudioData } from '../media/audio-data';
 import type { EspeakApi } from './espeak.worker';
+import { sendSpeech } from './speech-out';
 
 /** eSpeak NG's output rate. */
 const RATE = 22_050;
-/** Samples per output packet (about 46 ms). */
-const CHUNK_FRAMES = 1024;
 
 const params = z.strictObject({
   /** An eSpeak NG voice: a language code with an optional variant (`en-us`, `de`, `fr+f3`). */
@@ -71,18 +69,7 @@ export const espeak = defineNode({
         } catch (error) {
           throw ctx.error(`could not speak '${text.slice(0, 40)}': ${(error as Error).message}`, { cause: error });
         }
-        let at = micros(Math.max(next, packet.meta.timestamp ?? 0));
-        for (let i = 0; i < samples.length; i += CHUNK_FRAMES) {
-          const plane = samples.slice(i, i + CHUNK_FRAMES);
-          const duration = framesToMicros(plane.length, RATE);
-          await out.send({
-            kind: 'raw_audio',
-            data: makeAudioData({ sampleRate: RATE, channels: [plane], timestamp: at }),
-            meta: { timestamp: at, duration },
-          });
-          at = micros(at + duration);
-        }
-        next = at;
+        next = await sendSpeech(out, samples, RATE, micros(Math.max(next, packet.meta.timestamp ?? 0)));
       }
     },
   }),

@@ -1,0 +1,91 @@
+/**
+ * `plugin::native::piper` (StreamKit's kind and params): text to speech with a VITS model (Piper's
+ * architecture; MMS-TTS and other transformers.js VITS exports) in a Worker shared by the session
+ * (the model loads once). Each text packet (a sentence from `core::text_chunker`) becomes mono audio
+ * at the model's rate, timestamps following on. The model folder comes from the host's `models/`.
+ */
+import { proxy, wrap } from 'comlink';
+import type { Remote } from 'comlink';
+import { z } from 'zod';
+import type { Micros, NodeContext } from '../../engine';
+import { closePacket, defineNode, micros } from '../../engine';
+import { sendSpeech } from './speech-out';
+import { modelFolder } from './translate';
+import type { VitsApi } from './vits.worker';
+
+const params = z.strictObject({
+  /** A transformers.js VITS export under the host's models (StreamKit names a sherpa-onnx Piper folder here). */
+  model_dir: z.string().min(1),
+  /** Accepted for StreamKit; the single-speaker exports transformers.js runs have one voice. */
+  speaker_id: z.number().int().min(0).max(903).default(0),
+  speed: z.number().min(0.5).max(2).default(1),
+  noise_scale: z.number().min(0).max(2).default(0.667),
+  noise_scale_w: z.number().min(0).max(2).default(0.8),
+  length_scale: z.number().min(0.1).max(5).default(1),
+  num_threads: z.number().int().min(1).max(16).default(4),
+  /** Shorter texts wait to be joined with the next (StreamKit's sentence batching). */
+  min_sentence_length: z.number().int().min(0).max(1000).default(10),
+});
+type Params = z.infer<typeof params>;
+
+function sharedVits(ctx: NodeContext<Params>, signal: AbortSignal): Promise<{ api: Remote<VitsApi>; worker: Worker }> {
+  const folder = modelFolder(ctx.params.model_dir);
+  const openAsset = ctx.host.openAsset;
+  if (!openAsset) throw ctx.error('this host has no model folders (assets)', { phase: 'start' });
+  return ctx.shared(
+    `vits:${folder}`,
+    async () => {
+      const worker = new Worker(new URL('./vits.worker.ts', import.meta.url), { type: 'module', name: 'weft-vits' });
+      const api = wrap<VitsApi>(worker);
+      try {
+        await api.load(
+          folder,
+          proxy((path: string) => openAsset(path, signal)),
+        );
+        return { api, worker };
+      } catch (error) {
+        worker.terminate();
+        throw ctx.error(
+          `the TTS model 'models/${folder}' could not be loaded: ${(error as Error).message}; Weft runs transformers.js VITS exports (Hugging Face layout, onnx/model.onnx) from the server's --models folder, then --assets, or the studio's assets`,
+          { phase: 'start', cause: error },
+        );
+      }
+    },
+    (v) => v.worker.terminate(),
+  );
+}
+
+export const piper = defineNode({
+  kind: 'plugin::native::piper',
+  version: 1,
+  description:
+    'Text to speech with a VITS model (transformers.js, WebAssembly): each sentence becomes mono audio at the model’s rate.',
+  categories: ['ml', 'audio'],
+  params,
+  inputs: [{ name: 'in', accepts: [{ kind: 'text' }, { kind: 'transcription' }], cardinality: 'one' }],
+  outputs: [{ name: 'out', produces: { kind: 'raw_audio' }, cardinality: 'broadcast' }],
+  create: (ctx) => ({
+    async run(io) {
+      const { api } = await sharedVits(ctx, io.signal);
+      const out = io.output('out');
+      let next: Micros = micros(0);
+      let pending = '';
+      const speak = async (text: string, at: number): Promise<void> => {
+        const { samples, rate } = await api.speak(text);
+        next = await sendSpeech(out, samples, rate, micros(Math.max(next, at)));
+      };
+      for await (const packet of io.input('in')) {
+        if (packet.kind !== 'text' && packet.kind !== 'transcription') {
+          closePacket(packet);
+          throw ctx.error(`expects text, got a ${packet.kind} packet`, { pin: 'in' });
+        }
+        pending = `${pending} ${packet.text}`.trim();
+        if (pending.length < ctx.params.min_sentence_length) continue;
+        const text = pending;
+        pending = '';
+        await speak(text, packet.meta.timestamp ?? 0);
+      }
+      if (pending !== '') await speak(pending, 0);
+    },
+  }),
+});
