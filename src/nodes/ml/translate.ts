@@ -71,25 +71,28 @@ function translationNode<P extends { max_length: number }>(spec: {
     params: spec.params,
     inputs: [{ name: 'in', accepts: [{ kind: 'text' }, { kind: 'transcription' }], cardinality: 'one' }],
     outputs: [{ name: 'out', produces: { kind: 'text' }, cardinality: 'broadcast' }],
-    create: (ctx) => ({
-      async run(io) {
-        const { api } = await sharedTranslator(ctx, spec.model(ctx.params), io.signal);
-        const out = io.output('out');
-        for await (const packet of io.input('in')) {
-          if (packet.kind !== 'text' && packet.kind !== 'transcription') {
-            closePacket(packet);
-            throw ctx.error(`expects text or a transcription, got a ${packet.kind} packet`, { pin: 'in' });
+    // The model loads while the node is initializing, which the stall watchdog waits for.
+    create: async (ctx) => {
+      const { api } = await sharedTranslator(ctx, spec.model(ctx.params), new AbortController().signal);
+      return {
+        async run(io) {
+          const out = io.output('out');
+          for await (const packet of io.input('in')) {
+            if (packet.kind !== 'text' && packet.kind !== 'transcription') {
+              closePacket(packet);
+              throw ctx.error(`expects text or a transcription, got a ${packet.kind} packet`, { pin: 'in' });
+            }
+            const source = packet.text.trim();
+            if (source === '') continue;
+            const text = await api.translate(source, {
+              maxNewTokens: ctx.params.max_length,
+              ...spec.languages(ctx.params),
+            });
+            await out.send({ kind: 'text', text, meta: packet.meta });
           }
-          const source = packet.text.trim();
-          if (source === '') continue;
-          const text = await api.translate(source, {
-            maxNewTokens: ctx.params.max_length,
-            ...spec.languages(ctx.params),
-          });
-          await out.send({ kind: 'text', text, meta: packet.meta });
-        }
-      },
-    }),
+        },
+      };
+    },
   });
 }
 

@@ -120,12 +120,13 @@ export const vad = defineNode({
       cardinality: 'broadcast',
     },
   ],
-  create: (ctx) => {
+  // The model loads while the node is initializing, which the stall watchdog waits for.
+  create: async (ctx) => {
+    const shared = await sharedVad(ctx, ctx.params.model_path, new AbortController().signal);
     let stream: { vad: SharedVad; id: number } | undefined;
     return {
       async run(io) {
         const p = ctx.params;
-        const shared = await sharedVad(ctx, p.model_path, io.signal);
         stream = { vad: shared, id: await shared.api.open() };
         const out = io.output('out');
         const segments = new SpeechSegmenter({

@@ -64,28 +64,31 @@ export const piper = defineNode({
   params,
   inputs: [{ name: 'in', accepts: [{ kind: 'text' }, { kind: 'transcription' }], cardinality: 'one' }],
   outputs: [{ name: 'out', produces: { kind: 'raw_audio' }, cardinality: 'broadcast' }],
-  create: (ctx) => ({
-    async run(io) {
-      const { api } = await sharedVits(ctx, io.signal);
-      const out = io.output('out');
-      let next: Micros = micros(0);
-      let pending = '';
-      const speak = async (text: string, at: number): Promise<void> => {
-        const { samples, rate } = await api.speak(text);
-        next = await sendSpeech(out, samples, rate, micros(Math.max(next, at)));
-      };
-      for await (const packet of io.input('in')) {
-        if (packet.kind !== 'text' && packet.kind !== 'transcription') {
-          closePacket(packet);
-          throw ctx.error(`expects text, got a ${packet.kind} packet`, { pin: 'in' });
+  // The model loads while the node is initializing, which the stall watchdog waits for.
+  create: async (ctx) => {
+    const { api } = await sharedVits(ctx, new AbortController().signal);
+    return {
+      async run(io) {
+        const out = io.output('out');
+        let next: Micros = micros(0);
+        let pending = '';
+        const speak = async (text: string, at: number): Promise<void> => {
+          const { samples, rate } = await api.speak(text);
+          next = await sendSpeech(out, samples, rate, micros(Math.max(next, at)));
+        };
+        for await (const packet of io.input('in')) {
+          if (packet.kind !== 'text' && packet.kind !== 'transcription') {
+            closePacket(packet);
+            throw ctx.error(`expects text, got a ${packet.kind} packet`, { pin: 'in' });
+          }
+          pending = `${pending} ${packet.text}`.trim();
+          if (pending.length < ctx.params.min_sentence_length) continue;
+          const text = pending;
+          pending = '';
+          await speak(text, packet.meta.timestamp ?? 0);
         }
-        pending = `${pending} ${packet.text}`.trim();
-        if (pending.length < ctx.params.min_sentence_length) continue;
-        const text = pending;
-        pending = '';
-        await speak(text, packet.meta.timestamp ?? 0);
-      }
-      if (pending !== '') await speak(pending, 0);
-    },
-  }),
+        if (pending !== '') await speak(pending, 0);
+      },
+    };
+  },
 });

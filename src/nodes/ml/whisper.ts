@@ -98,15 +98,17 @@ export const whisper = defineNode({
   params,
   inputs: [{ name: 'in', accepts: [{ kind: 'raw_audio' }], cardinality: 'one' }],
   outputs: [{ name: 'out', produces: { kind: 'transcription' }, cardinality: 'broadcast' }],
-  create: (ctx) => {
+  // The models load while the node is initializing, which the stall watchdog waits for.
+  create: async (ctx) => {
+    const never = new AbortController().signal;
+    const [model, vad] = await Promise.all([
+      sharedWhisper(ctx, never),
+      sharedVad(ctx, ctx.params.vad_model_path, never, ctx.params.vad_model_path === STREAMKIT_DEFAULT_VAD),
+    ]);
     let vadStream: { close: () => Promise<void> } | undefined;
     return {
       async run(io) {
         const p = ctx.params;
-        const [model, vad] = await Promise.all([
-          sharedWhisper(ctx, io.signal),
-          sharedVad(ctx, p.vad_model_path, io.signal, p.vad_model_path === STREAMKIT_DEFAULT_VAD),
-        ]);
         const stream = await vad.api.open();
         vadStream = { close: () => vad.api.close(stream) };
         const segments = new SpeechSegmenter({
