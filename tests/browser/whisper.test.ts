@@ -60,8 +60,13 @@ async function run(samples: Float32Array, params: Record<string, unknown>) {
   };
   const host: NodeHost = { openAsset: testModelAsset };
   const registry = new NodeRegistry([feed(samples), whisper, ...testNodes(recorder)]);
-  const result = await new Session(pipeline, { registry, host, statsIntervalMs: 0 }).result();
-  return { result, packets: recorder.get('out') };
+  const session = new Session(pipeline, { registry, host, statsIntervalMs: 0 });
+  const progress: unknown[] = [];
+  session.on((e) => {
+    if (e.event === 'nodetelemetry' && e.type_id === 'model.progress') progress.push(e.data);
+  });
+  const result = await session.result();
+  return { result, packets: recorder.get('out'), progress };
 }
 
 async function speech() {
@@ -80,7 +85,7 @@ describe('plugin::native::whisper (transformers.js, tiny random Whisper)', () =>
 
   it('one Transcription per spoken phrase, at the phrase’s time', async () => {
     const { samples, spans } = await speech();
-    const { result, packets } = await run(samples, {
+    const { result, packets, progress } = await run(samples, {
       model_path: 'models/whisper-tiny-random',
       language: 'es',
       max_new_tokens: 8,
@@ -88,6 +93,10 @@ describe('plugin::native::whisper (transformers.js, tiny random Whisper)', () =>
     });
     expect(result.state, String(result.error)).toBe('done');
     expect(packets).toHaveLength(PHRASES.length);
+    // Loading is reported as it goes (telemetry the studio's monitor and the WebSocket show).
+    expect(progress).toContainEqual(
+      expect.objectContaining({ model: 'whisper-tiny-random', status: 'done', file: 'onnx/encoder_model.onnx' }),
+    );
     for (const [i, packet] of packets.entries()) {
       if (packet.kind !== 'transcription') throw new Error(`packet ${i} is ${packet.kind}`);
       expect(typeof packet.text).toBe('string'); // random weights: any text

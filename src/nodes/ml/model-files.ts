@@ -47,3 +47,37 @@ export function answerModelFiles(opener: () => ((path: string) => Promise<Blob>)
   (env as unknown as { fetch: typeof fetch }).fetch = modelFetch;
   globalThis.fetch = modelFetch;
 }
+
+/** How a model's loading goes, as the node reports it (telemetry `model.progress`). */
+export interface ModelProgress {
+  status: string;
+  file?: string;
+  /** 0–100, for `progress`. */
+  progress?: number;
+  loaded?: number;
+  total?: number;
+}
+
+/**
+ * A transformers.js `progress_callback` that hands `report` each file's start and end and its
+ * progress in steps of 10 %, not every chunk.
+ */
+export function progressReporter(report: (progress: ModelProgress) => void): (info: unknown) => void {
+  const reported = new Map<string, number>();
+  return (info) => {
+    const i = info as ModelProgress;
+    if (i.status === 'progress') {
+      const step = Math.floor((i.progress ?? 0) / 10);
+      const key = i.file ?? '';
+      if ((reported.get(key) ?? -1) >= step) return;
+      reported.set(key, step);
+    }
+    report({
+      status: i.status,
+      ...(i.file !== undefined ? { file: i.file } : {}),
+      ...(i.progress !== undefined ? { progress: Math.round(i.progress) } : {}),
+      ...(i.loaded !== undefined ? { loaded: i.loaded } : {}),
+      ...(i.total !== undefined ? { total: i.total } : {}),
+    });
+  };
+}

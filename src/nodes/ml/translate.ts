@@ -5,6 +5,7 @@
  * `models/` folder.
  */
 import { proxy, wrap } from 'comlink';
+import type { ModelProgress } from './model-files';
 import type { Remote } from 'comlink';
 import { z } from 'zod';
 import type { AnyNodeDefinition, NodeContext } from '../../engine';
@@ -41,6 +42,9 @@ function sharedTranslator(
         await api.load(
           folder,
           proxy((path: string) => openAsset(path, signal)),
+          proxy((progress: ModelProgress) =>
+            ctx.telemetry({ type_id: 'model.progress', data: { model: folder, ...progress } }),
+          ),
         );
         return { api, worker };
       } catch (error) {

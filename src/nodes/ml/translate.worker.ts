@@ -6,7 +6,8 @@
 import { expose } from 'comlink';
 import type { TranslationPipeline } from '@huggingface/transformers';
 import { pipeline } from '@huggingface/transformers';
-import { answerModelFiles } from './model-files';
+import type { ModelProgress } from './model-files';
+import { answerModelFiles, progressReporter } from './model-files';
 
 let open: ((path: string) => Promise<Blob>) | undefined;
 answerModelFiles(() => open);
@@ -16,15 +17,23 @@ let translator: TranslationPipeline | undefined;
 /** What the translation node may ask. */
 export interface TranslateApi {
   /** Loads model folder `folder` (under the host's `models/`), asking `files` for its files. */
-  load(folder: string, files: (path: string) => Promise<Blob>): Promise<void>;
+  load(
+    folder: string,
+    files: (path: string) => Promise<Blob>,
+    progress: (progress: ModelProgress) => void,
+  ): Promise<void>;
   /** `text` translated; NLLB models take `src_lang` / `tgt_lang` codes, OPUS-MT ones a fixed pair. */
   translate(text: string, options: { maxNewTokens: number; srcLang?: string; tgtLang?: string }): Promise<string>;
 }
 
 const api: TranslateApi = {
-  async load(folder, files) {
+  async load(folder, files, progress) {
     open = files;
-    translator = await pipeline('translation', folder, { dtype: 'fp32', device: 'wasm' });
+    translator = await pipeline('translation', folder, {
+      dtype: 'fp32',
+      device: 'wasm',
+      progress_callback: progressReporter(progress),
+    });
   },
   async translate(text, options) {
     if (!translator) throw new Error('no translation model is loaded');

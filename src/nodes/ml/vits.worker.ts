@@ -6,7 +6,8 @@
 import { expose, transfer } from 'comlink';
 import type { TextToAudioPipeline } from '@huggingface/transformers';
 import { pipeline } from '@huggingface/transformers';
-import { answerModelFiles } from './model-files';
+import type { ModelProgress } from './model-files';
+import { answerModelFiles, progressReporter } from './model-files';
 
 let open: ((path: string) => Promise<Blob>) | undefined;
 answerModelFiles(() => open);
@@ -16,15 +17,23 @@ let tts: TextToAudioPipeline | undefined;
 /** What the TTS node may ask. */
 export interface VitsApi {
   /** Loads model folder `folder` (under the host's `models/`), asking `files` for its files. */
-  load(folder: string, files: (path: string) => Promise<Blob>): Promise<void>;
+  load(
+    folder: string,
+    files: (path: string) => Promise<Blob>,
+    progress: (progress: ModelProgress) => void,
+  ): Promise<void>;
   /** `text` spoken: mono samples and their rate. */
   speak(text: string): Promise<{ samples: Float32Array; rate: number }>;
 }
 
 const api: VitsApi = {
-  async load(folder, files) {
+  async load(folder, files, progress) {
     open = files;
-    tts = await pipeline('text-to-speech', folder, { dtype: 'fp32', device: 'wasm' });
+    tts = await pipeline('text-to-speech', folder, {
+      dtype: 'fp32',
+      device: 'wasm',
+      progress_callback: progressReporter(progress),
+    });
   },
   async speak(text) {
     if (!tts) throw new Error('no TTS model is loaded');

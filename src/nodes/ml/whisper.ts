@@ -7,6 +7,7 @@
  * names (`models/ggml-base.en-q5_1.bin`) map onto transformers.js folders (`models/whisper-base.en`).
  */
 import { proxy, wrap } from 'comlink';
+import type { ModelProgress } from './model-files';
 import type { Remote } from 'comlink';
 import { z } from 'zod';
 import type { Micros, NodeContext } from '../../engine';
@@ -75,6 +76,9 @@ function sharedWhisper(ctx: NodeContext<Params>, signal: AbortSignal): Promise<S
         const { multilingual } = await api.load(
           folder,
           proxy((path: string) => openAsset(path, signal)),
+          proxy((progress: ModelProgress) =>
+            ctx.telemetry({ type_id: 'model.progress', data: { model: folder, ...progress } }),
+          ),
         );
         return { api, worker, multilingual };
       } catch (error) {

@@ -6,7 +6,8 @@
 import { expose } from 'comlink';
 import type { AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { pipeline } from '@huggingface/transformers';
-import { answerModelFiles } from './model-files';
+import type { ModelProgress } from './model-files';
+import { answerModelFiles, progressReporter } from './model-files';
 
 let open: ((path: string) => Promise<Blob>) | undefined;
 answerModelFiles(() => open);
@@ -16,15 +17,23 @@ let asr: AutomaticSpeechRecognitionPipeline | undefined;
 /** What the speech-to-text node may ask. */
 export interface WhisperApi {
   /** Loads model folder `folder` (under the host's `models/`), asking `files` for its files. */
-  load(folder: string, files: (path: string) => Promise<Blob>): Promise<{ multilingual: boolean }>;
+  load(
+    folder: string,
+    files: (path: string) => Promise<Blob>,
+    progress: (progress: ModelProgress) => void,
+  ): Promise<{ multilingual: boolean }>;
   /** The text of one speech segment (16 kHz mono). */
   transcribe(samples: Float32Array, options: { language?: string; maxNewTokens: number }): Promise<string>;
 }
 
 const api: WhisperApi = {
-  async load(folder, files) {
+  async load(folder, files, progress) {
     open = files;
-    asr = await pipeline('automatic-speech-recognition', folder, { dtype: 'fp32', device: 'wasm' });
+    asr = await pipeline('automatic-speech-recognition', folder, {
+      dtype: 'fp32',
+      device: 'wasm',
+      progress_callback: progressReporter(progress),
+    });
     const config = asr.model.generation_config as { is_multilingual?: boolean } | undefined;
     return { multilingual: config?.is_multilingual === true };
   },
