@@ -353,6 +353,98 @@ export function makeTinyMarian(dir: string, name = 'opus-mt-tiny-random'): strin
   return root;
 }
 
+/** Writes a tiny NLLB-style (M2M100) translation model, languages eng_Latn and spa_Latn; returns its folder. */
+export function makeTinyNllb(dir: string, name = 'nllb-tiny-random'): string {
+  const root = join(dir, name);
+  mkdirSync(join(root, 'onnx'), { recursive: true });
+  const special = ['<s>', '<pad>', '</s>', '<unk>', 'eng_Latn', 'spa_Latn'];
+  const vocab = 256 + special.length;
+  const id = (token: string) => 256 + special.indexOf(token);
+  const next = random(2468);
+  writeFileSync(join(root, 'onnx', 'encoder_model.onnx'), marianEncoder(next, vocab));
+  writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab));
+  const chars = byteChars();
+  const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
+  json('tokenizer.json', {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: special.map((content, i) => ({
+      id: 256 + i,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    // NLLB's form: the source language first, then the text, then </s>.
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [
+        { SpecialToken: { id: 'eng_Latn', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '</s>', type_id: 0 } },
+      ],
+      pair: [
+        { SpecialToken: { id: 'eng_Latn', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 0 } },
+        { SpecialToken: { id: '</s>', type_id: 0 } },
+      ],
+      special_tokens: {
+        eng_Latn: { id: 'eng_Latn', ids: [id('eng_Latn')], tokens: ['eng_Latn'] },
+        spa_Latn: { id: 'spa_Latn', ids: [id('spa_Latn')], tokens: ['spa_Latn'] },
+        '</s>': { id: '</s>', ids: [id('</s>')], tokens: ['</s>'] },
+      },
+    },
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: Object.fromEntries(chars.map((c, i) => [c, i])),
+      merges: [],
+    },
+  });
+  json('tokenizer_config.json', {
+    tokenizer_class: 'NllbTokenizer',
+    bos_token: '<s>',
+    eos_token: '</s>',
+    pad_token: '<pad>',
+    unk_token: '<unk>',
+    src_lang: 'eng_Latn',
+    model_max_length: 1024,
+  });
+  const tokens = {
+    decoder_start_token_id: id('</s>'),
+    eos_token_id: id('</s>'),
+    pad_token_id: id('<pad>'),
+    bos_token_id: id('<s>'),
+  };
+  json('config.json', {
+    model_type: 'm2m_100',
+    architectures: ['M2M100ForConditionalGeneration'],
+    is_encoder_decoder: true,
+    d_model: D,
+    encoder_layers: 1,
+    decoder_layers: 1,
+    encoder_attention_heads: 1,
+    decoder_attention_heads: 1,
+    vocab_size: vocab,
+    max_position_embeddings: 1024,
+    ...tokens,
+  });
+  json('generation_config.json', { ...tokens, max_length: 64, num_beams: 1 });
+  return root;
+}
+
 /** Audio samples each input token becomes in the tiny VITS (25 ms at 16 kHz). */
 export const TINY_VITS_SAMPLES_PER_TOKEN = 400;
 
@@ -422,4 +514,5 @@ if (process.argv[1]?.endsWith('tiny-models.ts')) {
   console.log(makeTinyWhisper(dir));
   console.log(makeTinyMarian(dir));
   console.log(makeTinyVits(dir));
+  console.log(makeTinyNllb(dir));
 }

@@ -36,7 +36,7 @@ import { trim } from './core/trim';
 import { camera, microphone, screen } from './sources/capture';
 import { espeak } from './ml/espeak';
 import { vad } from './ml/vad';
-import { helsinki } from './ml/translate';
+import { helsinki, nllb } from './ml/translate';
 import { whisper } from './ml/whisper';
 import { piper } from './ml/vits-tts';
 import { colorbars } from './video/colorbars';
@@ -112,6 +112,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   espeak,
   whisper,
   helsinki,
+  nllb,
   piper,
 ];
 

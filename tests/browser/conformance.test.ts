@@ -309,6 +309,14 @@ const FIXTURES: Record<string, Fixture> = {
     check: some,
     badInput: () => tones(1)()[0] as Packet,
   },
+  'plugin::native::nllb': {
+    params: { model_path: 'models/nllb-tiny-random', max_length: 8 },
+    host: () => ({ openAsset: testModelAsset }),
+    inputType: { kind: 'text' },
+    input: () => [{ kind: 'text', text: 'one', meta: {} }],
+    check: count(1),
+    badInput: () => tones(1)()[0] as Packet,
+  },
   'plugin::native::vad': { inputType: audio, input: tones(10, 16_000), check: count(0), badInput: textBad },
   'audio::silence': { params: { duration_ms: 60 }, check: count(3) },
 };

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { NodeHost, Packet, Pipeline } from '../../src/engine';
 import { defineNode, micros, NodeRegistry, Session } from '../../src/engine';
-import { helsinki } from '../../src/nodes/ml/translate';
+import { helsinki, nllb, nllbFolder } from '../../src/nodes/ml/translate';
 import { Recorder, testNodes } from '../support/fakes';
 import { testModelAsset } from './harness';
 
@@ -38,13 +38,13 @@ const source = defineNode({
   }),
 });
 
-async function run(params: Record<string, unknown>) {
+async function run(params: Record<string, unknown>, kind = 'plugin::native::helsinki') {
   const recorder = new Recorder();
   const pipeline: Pipeline = {
     mode: 'oneshot',
     nodes: {
       src: { kind: 'test::sentences' },
-      mt: { kind: 'plugin::native::helsinki', params },
+      mt: { kind, params },
       out: { kind: 'test::collect' },
     },
     connections: [
@@ -53,7 +53,7 @@ async function run(params: Record<string, unknown>) {
     ],
   };
   const host: NodeHost = { openAsset: testModelAsset };
-  const registry = new NodeRegistry([source, helsinki, ...testNodes(recorder)]);
+  const registry = new NodeRegistry([source, helsinki, nllb, ...testNodes(recorder)]);
   const result = await new Session(pipeline, { registry, host, statsIntervalMs: 0 }).result();
   return { result, packets: recorder.get('out') };
 }
@@ -73,5 +73,32 @@ describe('plugin::native::helsinki (transformers.js, tiny random OPUS-MT)', () =
     expect(String(result.error?.message)).toMatch(
       /\[plugin::native::helsinki#mt\] start: the translation model 'models\/opus-mt-en-es' could not be loaded.*--models/,
     );
+  }, 60_000);
+});
+
+describe('plugin::native::nllb (transformers.js, tiny random NLLB)', () => {
+  it('maps StreamKit’s CTranslate2 folder names to transformers.js ones', () => {
+    expect(nllbFolder('models/nllb-200-distilled-600M-ct2-int8')).toBe('nllb-200-distilled-600M');
+    expect(nllbFolder('models/nllb-200-distilled-600M')).toBe('nllb-200-distilled-600M');
+  });
+
+  it('translates between NLLB codes, and names a language the model lacks', async () => {
+    const ok = await run(
+      {
+        model_path: 'models/nllb-tiny-random',
+        source_language: 'eng_Latn',
+        target_language: 'spa_Latn',
+        max_length: 8,
+      },
+      'plugin::native::nllb',
+    );
+    expect(ok.result.state, String(ok.result.error)).toBe('done');
+    expect(ok.packets.map((p) => p.kind)).toEqual(['text', 'text']);
+    const bad = await run(
+      { model_path: 'models/nllb-tiny-random', target_language: 'fra_Latn' },
+      'plugin::native::nllb',
+    );
+    expect(bad.result.state).toBe('failed');
+    expect(String(bad.result.error?.message)).toMatch(/plugin::native::nllb#mt.*"fra_Latn" is not valid/);
   }, 60_000);
 });

@@ -8,7 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserCommand } from 'vitest/node';
-import { makeTinyMarian, makeTinyVits, makeTinyWhisper } from '../../scripts/tiny-models';
+import { makeTinyMarian, makeTinyNllb, makeTinyVits, makeTinyWhisper } from '../../scripts/tiny-models';
 
 const run = promisify(execFile);
 const MEDIA_DIR = '.weft/test-media';
@@ -172,6 +172,7 @@ export const tinyModels: BrowserCommand<[]> = () => {
   if (!existsSync(join(dir, 'whisper-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyWhisper(dir);
   if (!existsSync(join(dir, 'opus-mt-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyMarian(dir);
   if (!existsSync(join(dir, 'vits-tiny-random', 'onnx', 'model.onnx'))) makeTinyVits(dir);
+  if (!existsSync(join(dir, 'nllb-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyNllb(dir);
   return Promise.resolve(dir);
 };
 

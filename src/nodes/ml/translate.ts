@@ -1,8 +1,8 @@
 /**
  * Translation with transformers.js in a Worker shared by the session (the model loads once):
- * StreamKit's `plugin::native::helsinki` (OPUS-MT / Marian: a model per language pair). `Text` or
- * `Transcription` in, `Text` out, one packet per packet, at its time. Models come from the host's
- * `models/` folder.
+ * StreamKit's `plugin::native::helsinki` (OPUS-MT / Marian: a model per language pair) and
+ * `plugin::native::nllb` (one model, NLLB language codes). `Text` or `Transcription` in, `Text`
+ * out, one packet per packet, at its time. Models come from the host's `models/` folder.
  */
 import { proxy, wrap } from 'comlink';
 import type { ModelProgress } from './model-files';
@@ -126,4 +126,37 @@ export const helsinki = translationNode({
   }),
   model: (p) => p.model_dir,
   languages: () => ({}),
+});
+
+/** StreamKit's NLLB folder names (CTranslate2 exports) map onto transformers.js folders without the suffix. */
+export function nllbFolder(path: string): string {
+  return modelFolder(path).replace(/-ct2(?:-(?:int8|float16|int8_float16))?$/, '');
+}
+
+/** StreamKit's `plugin::native::nllb`: one NLLB model, languages by NLLB code (`eng_Latn`). */
+export const nllb = translationNode({
+  kind: 'plugin::native::nllb',
+  description:
+    'Translates text or transcriptions with an NLLB model (NLLB language codes such as eng_Latn, spa_Latn), on transformers.js (WebAssembly).',
+  params: z.strictObject({
+    /** The model folder under the host's models; StreamKit's `-ct2-int8` name maps to the folder without it. */
+    model_path: z.string().default('models/nllb-200-distilled-600M-ct2-int8'),
+    source_language: z
+      .string()
+      .regex(/^[a-z]{3}_[A-Z][a-z]{3}$/, "an NLLB code such as 'eng_Latn'")
+      .default('eng_Latn'),
+    target_language: z
+      .string()
+      .regex(/^[a-z]{3}_[A-Z][a-z]{3}$/, "an NLLB code such as 'spa_Latn'")
+      .default('spa_Latn'),
+    /** Accepted for StreamKit; the model runs greedy decoding on WebAssembly here. */
+    beam_size: z.number().int().min(1).max(10).default(1),
+    num_threads: z.number().int().min(0).max(32).default(0),
+    device: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
+    device_index: z.number().int().min(0).max(7).default(0),
+    /** Most tokens a translation may have (Weft's). */
+    max_length: z.number().int().min(1).max(1024).default(256),
+  }),
+  model: (p) => nllbFolder(p.model_path),
+  languages: (p) => ({ srcLang: p.source_language, tgtLang: p.target_language }),
 });
