@@ -145,6 +145,43 @@ function byteChars(): string[] {
   return chars;
 }
 
+/**
+ * A Hugging Face `tokenizer.json` over bytes: GPT-2's byte alphabet as a BPE vocabulary with no
+ * merges (ids 0–255), then `special` as added tokens (ids from 256), and `postProcessor` if given.
+ */
+function byteLevelTokenizer(special: string[], postProcessor: unknown = null): unknown {
+  const chars = byteChars();
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: special.map((content, i) => ({
+      id: 256 + i,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    })),
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: postProcessor,
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: Object.fromEntries(chars.map((c, i) => [c, i])),
+      merges: [],
+    },
+  };
+}
+
 /** Writes a tiny multilingual (en, es) Whisper in `dir`/`name`; returns its folder. */
 export function makeTinyWhisper(dir: string, name = 'whisper-tiny-random'): string {
   const root = join(dir, name);
@@ -167,37 +204,8 @@ export function makeTinyWhisper(dir: string, name = 'whisper-tiny-random'): stri
   const next = random(1234);
   writeFileSync(join(root, 'onnx', 'encoder_model.onnx'), whisperEncoder(next));
   writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab));
-  const chars = byteChars();
   const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
-  json('tokenizer.json', {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: special.map((content, i) => ({
-      id: 256 + i,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab: Object.fromEntries(chars.map((c, i) => [c, i])),
-      merges: [],
-    },
-  });
+  json('tokenizer.json', byteLevelTokenizer(special));
   json('tokenizer_config.json', {
     tokenizer_class: 'WhisperTokenizer',
     bos_token: '<|endoftext|>',
@@ -287,24 +295,10 @@ export function makeTinyMarian(dir: string, name = 'opus-mt-tiny-random'): strin
   const next = random(4321);
   writeFileSync(join(root, 'onnx', 'encoder_model.onnx'), marianEncoder(next, vocab));
   writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab));
-  const chars = byteChars();
   const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
-  json('tokenizer.json', {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: special.map((content, i) => ({
-      id: 256 + i,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: {
+  json(
+    'tokenizer.json',
+    byteLevelTokenizer(special, {
       type: 'TemplateProcessing',
       single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
       pair: [
@@ -313,20 +307,8 @@ export function makeTinyMarian(dir: string, name = 'opus-mt-tiny-random'): strin
         { SpecialToken: { id: '</s>', type_id: 0 } },
       ],
       special_tokens: { '</s>': { id: '</s>', ids: [eos], tokens: ['</s>'] } },
-    },
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab: Object.fromEntries(chars.map((c, i) => [c, i])),
-      merges: [],
-    },
-  });
+    }),
+  );
   json('tokenizer_config.json', {
     tokenizer_class: 'MarianTokenizer',
     eos_token: '</s>',
@@ -363,25 +345,10 @@ export function makeTinyNllb(dir: string, name = 'nllb-tiny-random'): string {
   const next = random(2468);
   writeFileSync(join(root, 'onnx', 'encoder_model.onnx'), marianEncoder(next, vocab));
   writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab));
-  const chars = byteChars();
   const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
-  json('tokenizer.json', {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: special.map((content, i) => ({
-      id: 256 + i,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    // NLLB's form: the source language first, then the text, then </s>.
-    post_processor: {
+  json(
+    'tokenizer.json',
+    byteLevelTokenizer(special, {
       type: 'TemplateProcessing',
       single: [
         { SpecialToken: { id: 'eng_Latn', type_id: 0 } },
@@ -399,20 +366,8 @@ export function makeTinyNllb(dir: string, name = 'nllb-tiny-random'): string {
         spa_Latn: { id: 'spa_Latn', ids: [id('spa_Latn')], tokens: ['spa_Latn'] },
         '</s>': { id: '</s>', ids: [id('</s>')], tokens: ['</s>'] },
       },
-    },
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab: Object.fromEntries(chars.map((c, i) => [c, i])),
-      merges: [],
-    },
-  });
+    }),
+  );
   json('tokenizer_config.json', {
     tokenizer_class: 'NllbTokenizer',
     bos_token: '<s>',
@@ -479,31 +434,8 @@ export function makeTinyVits(dir: string, name = 'vits-tiny-random'): string {
   mkdirSync(join(root, 'onnx'), { recursive: true });
   const vocab = 256 + 1;
   writeFileSync(join(root, 'onnx', 'model.onnx'), vitsModel(random(99), vocab));
-  const chars = byteChars();
   const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
-  json('tokenizer.json', {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [
-      { id: 256, content: '<pad>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
-    ],
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: '',
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab: Object.fromEntries(chars.map((c, i) => [c, i])),
-      merges: [],
-    },
-  });
+  json('tokenizer.json', byteLevelTokenizer(['<pad>']));
   json('tokenizer_config.json', { tokenizer_class: 'VitsTokenizer', pad_token: '<pad>', model_max_length: 4096 });
   json('config.json', { model_type: 'vits', architectures: ['VitsModel'], sampling_rate: 16000, vocab_size: vocab });
   return root;

@@ -4,59 +4,27 @@
  * `plugin::native::nllb` (one model, NLLB language codes). `Text` or `Transcription` in, `Text`
  * out, one packet per packet, at its time. Models come from the host's `models/` folder.
  */
-import { proxy, wrap } from 'comlink';
-import type { ModelProgress } from './model-files';
-import type { Remote } from 'comlink';
 import { z } from 'zod';
 import type { AnyNodeDefinition, NodeContext } from '../../engine';
 import { closePacket, defineNode } from '../../engine';
+import type { ModelWorker } from './model-worker';
+import { sharedModelWorker } from './model-worker';
 import type { TranslateApi } from './translate.worker';
-
-interface SharedTranslator {
-  api: Remote<TranslateApi>;
-  worker: Worker;
-}
 
 /** The model folder a StreamKit `model_dir`/`model_path` names, under the host's `models/`. */
 export function modelFolder(path: string): string {
   return path.replace(/^(?:\.\/)?models\//, '').replace(/\/+$/, '');
 }
 
-function sharedTranslator(
-  ctx: NodeContext<unknown>,
-  modelPath: string,
-  signal: AbortSignal,
-): Promise<SharedTranslator> {
+function sharedTranslator(ctx: NodeContext<unknown>, modelPath: string): Promise<ModelWorker<TranslateApi, void>> {
   const folder = modelFolder(modelPath);
-  const openAsset = ctx.host.openAsset;
-  if (!openAsset) throw ctx.error('this host has no model folders (assets)', { phase: 'start' });
-  return ctx.shared(
-    `translate:${folder}`,
-    async () => {
-      const worker = new Worker(new URL('./translate.worker.ts', import.meta.url), {
-        type: 'module',
-        name: 'weft-translate',
-      });
-      const api = wrap<TranslateApi>(worker);
-      try {
-        await api.load(
-          folder,
-          proxy((path: string) => openAsset(path, signal)),
-          proxy((progress: ModelProgress) =>
-            ctx.telemetry({ type_id: 'model.progress', data: { model: folder, ...progress } }),
-          ),
-        );
-        return { api, worker };
-      } catch (error) {
-        worker.terminate();
-        throw ctx.error(
-          `the translation model 'models/${folder}' could not be loaded: ${(error as Error).message}; Weft looks for model folders (Hugging Face layout, ONNX files) in the server's --models folder, then --assets, or the studio's assets`,
-          { phase: 'start', cause: error },
-        );
-      }
-    },
-    (t) => t.worker.terminate(),
-  );
+  return sharedModelWorker<TranslateApi, void>(ctx, {
+    key: 'translate',
+    folder,
+    spawn: () =>
+      new Worker(new URL('./translate.worker.ts', import.meta.url), { type: 'module', name: 'weft-translate' }),
+    what: `the translation model 'models/${folder}'`,
+  });
 }
 
 /** A translation node kind: `model` names the folder; `languages` the codes it passes (NLLB). */
@@ -77,7 +45,7 @@ function translationNode<P extends { max_length: number }>(spec: {
     outputs: [{ name: 'out', produces: { kind: 'text' }, cardinality: 'broadcast' }],
     // The model loads while the node is initializing, which the stall watchdog waits for.
     create: async (ctx) => {
-      const { api } = await sharedTranslator(ctx, spec.model(ctx.params), new AbortController().signal);
+      const { api } = await sharedTranslator(ctx, spec.model(ctx.params));
       return {
         async run(io) {
           const out = io.output('out');

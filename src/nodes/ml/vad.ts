@@ -52,31 +52,28 @@ async function fetchBundledModel(signal: AbortSignal): Promise<ArrayBuffer> {
 export const STREAMKIT_DEFAULT_VAD = 'models/silero_vad.onnx';
 
 /**
- * The session's Silero worker for `modelPath`: the host's model when the path names a Silero one
- * (failing, naming it, when it is not there, unless `fallback`), else the bundled Silero v5.
+ * The session's Silero worker for `modelPath`, loaded once per model: the host's model when the
+ * path names a Silero one (failing, naming it, when it is not there, unless `fallback`: then the
+ * bundled one stands in), else the bundled Silero v5.
  */
-export async function sharedVad(
-  ctx: NodeContext<unknown>,
-  modelPath: string,
-  signal: AbortSignal,
-  fallback = false,
-): Promise<SharedVad> {
-  let own = /silero/i.test(modelPath) && ctx.host.openAsset ? modelPath : undefined;
-  let model: ArrayBuffer | undefined;
-  try {
-    model = own ? await (await ctx.host.openAsset?.(own, signal))?.arrayBuffer() : undefined;
-  } catch (error) {
-    if (!fallback)
-      throw ctx.error(
-        `the VAD model '${own ?? ''}' could not be read: ${(error as Error).message}; Weft looks for models/… in the server's --models folder (then --assets), or the studio's assets; name no Silero model (e.g. StreamKit's models/ten-vad.onnx) to use the bundled Silero v5`,
-        { phase: 'start', cause: error },
-      );
-    own = undefined;
-  }
+export function sharedVad(ctx: NodeContext<unknown>, modelPath: string, fallback = false): Promise<SharedVad> {
+  const own = /silero/i.test(modelPath) && ctx.host.openAsset ? modelPath : undefined;
+  // Loading is not cancelled with a node: the model is the session's, shared by its nodes.
+  const signal = new AbortController().signal;
   return ctx.shared(
     `silero-vad:${own ?? 'bundled-v5'}`,
     async () => {
-      const bytes = model ?? (await fetchBundledModel(signal));
+      let bytes: ArrayBuffer | undefined;
+      try {
+        bytes = own ? await (await ctx.host.openAsset?.(own, signal))?.arrayBuffer() : undefined;
+      } catch (error) {
+        if (!fallback)
+          throw ctx.error(
+            `the VAD model '${own ?? ''}' could not be read: ${(error as Error).message}; Weft looks for models/… in the server's --models folder (then --assets), or the studio's assets; name no Silero model (e.g. StreamKit's models/ten-vad.onnx) to use the bundled Silero v5`,
+            { phase: 'start', cause: error },
+          );
+      }
+      bytes ??= await fetchBundledModel(signal);
       const worker = new Worker(new URL('./silero.worker.ts', import.meta.url), { type: 'module', name: 'weft-vad' });
       const api = wrap<SileroApi>(worker);
       try {
@@ -122,7 +119,7 @@ export const vad = defineNode({
   ],
   // The model loads while the node is initializing, which the stall watchdog waits for.
   create: async (ctx) => {
-    const shared = await sharedVad(ctx, ctx.params.model_path, new AbortController().signal);
+    const shared = await sharedVad(ctx, ctx.params.model_path);
     let stream: { vad: SharedVad; id: number } | undefined;
     return {
       async run(io) {

@@ -4,14 +4,13 @@
  * (the model loads once). Each text packet (a sentence from `core::text_chunker`) becomes mono audio
  * at the model's rate, timestamps following on. The model folder comes from the host's `models/`.
  */
-import { proxy, wrap } from 'comlink';
-import type { ModelProgress } from './model-files';
-import type { Remote } from 'comlink';
 import { z } from 'zod';
 import type { Micros, NodeContext } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import { sendSpeech } from './speech-out';
 import { modelFolder } from './translate';
+import type { ModelWorker } from './model-worker';
+import { sharedModelWorker } from './model-worker';
 import type { VitsApi } from './vits.worker';
 
 const params = z.strictObject({
@@ -29,34 +28,14 @@ const params = z.strictObject({
 });
 type Params = z.infer<typeof params>;
 
-function sharedVits(ctx: NodeContext<Params>, signal: AbortSignal): Promise<{ api: Remote<VitsApi>; worker: Worker }> {
+function sharedVits(ctx: NodeContext<Params>): Promise<ModelWorker<VitsApi, void>> {
   const folder = modelFolder(ctx.params.model_dir);
-  const openAsset = ctx.host.openAsset;
-  if (!openAsset) throw ctx.error('this host has no model folders (assets)', { phase: 'start' });
-  return ctx.shared(
-    `vits:${folder}`,
-    async () => {
-      const worker = new Worker(new URL('./vits.worker.ts', import.meta.url), { type: 'module', name: 'weft-vits' });
-      const api = wrap<VitsApi>(worker);
-      try {
-        await api.load(
-          folder,
-          proxy((path: string) => openAsset(path, signal)),
-          proxy((progress: ModelProgress) =>
-            ctx.telemetry({ type_id: 'model.progress', data: { model: folder, ...progress } }),
-          ),
-        );
-        return { api, worker };
-      } catch (error) {
-        worker.terminate();
-        throw ctx.error(
-          `the TTS model 'models/${folder}' could not be loaded: ${(error as Error).message}; Weft runs transformers.js VITS exports (Hugging Face layout, onnx/model.onnx) from the server's --models folder, then --assets, or the studio's assets`,
-          { phase: 'start', cause: error },
-        );
-      }
-    },
-    (v) => v.worker.terminate(),
-  );
+  return sharedModelWorker<VitsApi, void>(ctx, {
+    key: 'vits',
+    folder,
+    spawn: () => new Worker(new URL('./vits.worker.ts', import.meta.url), { type: 'module', name: 'weft-vits' }),
+    what: `the TTS model 'models/${folder}'`,
+  });
 }
 
 export const piper = defineNode({
@@ -70,7 +49,7 @@ export const piper = defineNode({
   outputs: [{ name: 'out', produces: { kind: 'raw_audio' }, cardinality: 'broadcast' }],
   // The model loads while the node is initializing, which the stall watchdog waits for.
   create: async (ctx) => {
-    const { api } = await sharedVits(ctx, new AbortController().signal);
+    const { api } = await sharedVits(ctx);
     return {
       async run(io) {
         const out = io.output('out');

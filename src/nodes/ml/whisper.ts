@@ -6,15 +6,14 @@
  * packet with its time. Models come from the host's `models/` folder: StreamKit's whisper.cpp file
  * names (`models/ggml-base.en-q5_1.bin`) map onto transformers.js folders (`models/whisper-base.en`).
  */
-import { proxy, wrap } from 'comlink';
-import type { ModelProgress } from './model-files';
-import type { Remote } from 'comlink';
 import { z } from 'zod';
 import type { Micros, NodeContext } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import { readPlanar } from '../media/audio-data';
 import { SpeechSegmenter } from './speech-segments';
 import { FRAME, mono, sharedVad, STREAMKIT_DEFAULT_VAD, VAD_RATE } from './vad';
+import type { ModelWorker } from './model-worker';
+import { sharedModelWorker } from './model-worker';
 import type { WhisperApi } from './whisper.worker';
 
 /** Audio kept from before a segment's onset, so its first syllable is not cut (ms). */
@@ -54,43 +53,14 @@ export function whisperFolder(modelPath: string): string {
   return ggml ? `whisper-${ggml[1] ?? ''}${ggml[2] ?? ''}` : name.replace(/\/+$/, '');
 }
 
-interface SharedWhisper {
-  api: Remote<WhisperApi>;
-  worker: Worker;
-  multilingual: boolean;
-}
-
-function sharedWhisper(ctx: NodeContext<Params>, signal: AbortSignal): Promise<SharedWhisper> {
+function sharedWhisper(ctx: NodeContext<Params>): Promise<ModelWorker<WhisperApi, { multilingual: boolean }>> {
   const folder = whisperFolder(ctx.params.model_path);
-  const openAsset = ctx.host.openAsset;
-  if (!openAsset) throw ctx.error('this host has no model folders (assets)', { phase: 'start' });
-  return ctx.shared(
-    `whisper:${folder}`,
-    async () => {
-      const worker = new Worker(new URL('./whisper.worker.ts', import.meta.url), {
-        type: 'module',
-        name: 'weft-whisper',
-      });
-      const api = wrap<WhisperApi>(worker);
-      try {
-        const { multilingual } = await api.load(
-          folder,
-          proxy((path: string) => openAsset(path, signal)),
-          proxy((progress: ModelProgress) =>
-            ctx.telemetry({ type_id: 'model.progress', data: { model: folder, ...progress } }),
-          ),
-        );
-        return { api, worker, multilingual };
-      } catch (error) {
-        worker.terminate();
-        throw ctx.error(
-          `the Whisper model 'models/${folder}' (model_path '${ctx.params.model_path}') could not be loaded: ${(error as Error).message}; Weft looks for model folders (Hugging Face layout, ONNX files) in the server's --models folder, then --assets, or the studio's assets`,
-          { phase: 'start', cause: error },
-        );
-      }
-    },
-    (whisper) => whisper.worker.terminate(),
-  );
+  return sharedModelWorker<WhisperApi, { multilingual: boolean }>(ctx, {
+    key: 'whisper',
+    folder,
+    spawn: () => new Worker(new URL('./whisper.worker.ts', import.meta.url), { type: 'module', name: 'weft-whisper' }),
+    what: `the Whisper model 'models/${folder}' (model_path '${ctx.params.model_path}')`,
+  });
 }
 
 export const whisper = defineNode({
@@ -104,10 +74,9 @@ export const whisper = defineNode({
   outputs: [{ name: 'out', produces: { kind: 'transcription' }, cardinality: 'broadcast' }],
   // The models load while the node is initializing, which the stall watchdog waits for.
   create: async (ctx) => {
-    const never = new AbortController().signal;
     const [model, vad] = await Promise.all([
-      sharedWhisper(ctx, never),
-      sharedVad(ctx, ctx.params.vad_model_path, never, ctx.params.vad_model_path === STREAMKIT_DEFAULT_VAD),
+      sharedWhisper(ctx),
+      sharedVad(ctx, ctx.params.vad_model_path, ctx.params.vad_model_path === STREAMKIT_DEFAULT_VAD),
     ]);
     let vadStream: { close: () => Promise<void> } | undefined;
     return {
@@ -123,7 +92,7 @@ export const whisper = defineNode({
           frameMs: (FRAME * 1000) / VAD_RATE,
         });
         const out = io.output('out');
-        const language = model.multilingual ? p.language : undefined;
+        const language = model.loaded.multilingual ? p.language : undefined;
         /** Samples since `heldFromMs` (a pre-roll while silent, the segment while speaking). */
         let held: Float32Array[] = [];
         let heldFromMs = 0;

@@ -1,0 +1,62 @@
+/**
+ * A transformers.js model in a Worker of its own, shared by a session's nodes (`ctx.shared`): the
+ * Worker is spawned and the model folder loaded once per key, its files asked of the node's host
+ * (the asset service), its loading reported as `model.progress` telemetry.
+ */
+import { proxy, wrap } from 'comlink';
+import type { Remote } from 'comlink';
+import type { NodeContext } from '../../engine';
+import type { ModelProgress } from './model-files';
+
+/** What each model Worker offers: loading a folder, with the host's files and a progress report. */
+export interface ModelLoader<R> {
+  load(folder: string, files: (path: string) => Promise<Blob>, progress: (progress: ModelProgress) => void): Promise<R>;
+}
+
+/** A loaded model Worker. */
+export interface ModelWorker<Api, R> {
+  api: Remote<Api>;
+  worker: Worker;
+  /** What `load` answered (Whisper: whether the model is multilingual). */
+  loaded: R;
+}
+
+/**
+ * The session's Worker for model folder `folder` (under the host's `models/`), spawned by `spawn`
+ * (a `new Worker(new URL(…, import.meta.url))`, so the bundler finds it). `what` names the model in
+ * the error a failed load becomes.
+ */
+export function sharedModelWorker<Api extends ModelLoader<R>, R>(
+  ctx: NodeContext<unknown>,
+  options: { key: string; folder: string; spawn: () => Worker; what: string },
+): Promise<ModelWorker<Api, R>> {
+  const openAsset = ctx.host.openAsset;
+  if (!openAsset) throw ctx.error('this host has no model folders (assets)', { phase: 'start' });
+  // Loading is not cancelled with a node: the model is the session's, shared by its nodes.
+  const signal = new AbortController().signal;
+  const { folder } = options;
+  return ctx.shared(
+    `${options.key}:${folder}`,
+    async () => {
+      const worker = options.spawn();
+      const api = wrap<Api>(worker);
+      try {
+        const loaded = (await api.load(
+          folder,
+          proxy((path: string) => openAsset(path, signal)),
+          proxy((progress: ModelProgress) =>
+            ctx.telemetry({ type_id: 'model.progress', data: { model: folder, ...progress } }),
+          ),
+        )) as R;
+        return { api, worker, loaded };
+      } catch (error) {
+        worker.terminate();
+        throw ctx.error(
+          `${options.what} could not be loaded: ${(error as Error).message}; Weft looks for model folders (Hugging Face layout, ONNX files) in the server's --models folder, then --assets, or the studio's assets`,
+          { phase: 'start', cause: error },
+        );
+      }
+    },
+    (model) => model.worker.terminate(),
+  );
+}
