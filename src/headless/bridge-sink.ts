@@ -43,38 +43,39 @@ export async function readBridgeFile(
   return response.body;
 }
 
-/** `core::file_writer` on the server: opens the file (if the server allows it) and returns its sink. */
-export async function openBridgeFile(ioBase: string, path: string): Promise<ByteSink> {
-  const response = await fetch(`${ioBase}/file?path=${encodeURIComponent(path)}`, { method: 'POST' });
+/**
+ * Asks the bridge to open an output of its own (a file, a stream, an object) at `route`; the
+ * bridge answers the output's name, or why not. Returns the output's sink.
+ */
+async function openNamedOutput(ioBase: string, route: string, init: RequestInit, live = false): Promise<ByteSink> {
+  const response = await fetch(`${ioBase}${route}`, { method: 'POST', ...init });
   if (!response.ok) throw new Error(await response.text());
   const { name } = (await response.json()) as { name: string };
-  return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`);
+  return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`, live);
+}
+
+/** `core::file_writer` on the server: opens the file (if the server allows it) and returns its sink. */
+export function openBridgeFile(ioBase: string, path: string): Promise<ByteSink> {
+  return openNamedOutput(ioBase, `/file?path=${encodeURIComponent(path)}`, {});
 }
 
 /** `transport::http::mse` on the server: publishes a live stream (if the server allows it) and returns its sink. */
-export async function openBridgeStream(
+export function openBridgeStream(
   ioBase: string,
   path: string,
   options: { contentType: string; maxClients: number },
 ): Promise<ByteSink> {
   const query = new URLSearchParams({ path, type: options.contentType, max_clients: String(options.maxClients) });
-  const response = await fetch(`${ioBase}/stream?${query.toString()}`, { method: 'POST' });
-  if (!response.ok) throw new Error(await response.text());
-  const { name } = (await response.json()) as { name: string };
   // Live: every write goes up at once (viewers wait for it), not when a chunk fills.
-  return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`, true);
+  return openNamedOutput(ioBase, `/stream?${query.toString()}`, {}, true);
 }
 
 /** `core::object_store_writer` on the server: opens the object (the server signs with its secrets) and returns its sink. */
-export async function openBridgeObject(ioBase: string, target: ObjectTarget): Promise<ByteSink> {
-  const response = await fetch(`${ioBase}/object`, {
-    method: 'POST',
+export function openBridgeObject(ioBase: string, target: ObjectTarget): Promise<ByteSink> {
+  return openNamedOutput(ioBase, '/object', {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(target),
   });
-  if (!response.ok) throw new Error(await response.text());
-  const { name } = (await response.json()) as { name: string };
-  return new BridgeSink(`${ioBase}/out/${encodeURIComponent(name)}`);
 }
 
 /** `core::script`'s fetch() on the server: the server makes it (allowlist, secrets) or says why not. */

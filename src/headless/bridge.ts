@@ -75,6 +75,13 @@ interface Registered {
 /** The prefix of the output names of files written by `core::file_writer`. */
 export const FILE_OUTPUT_PREFIX = 'file-';
 
+/** Registers an output the bridge opened itself (a file, a stream, an object) under a fresh name. */
+function adopt(entry: Registered, prefix: string, sink: OutputSink): string {
+  const name = `${prefix}${String(++entry.files)}`;
+  entry.outputs.set(name, sink);
+  return name;
+}
+
 const fail = (c: Context, status: 400 | 403 | 404 | 409, message: string) => c.text(message, status);
 
 /** Starts a bridge on a free loopback port, serving the page from `distDir` and assets from `assetsDir`. */
@@ -115,9 +122,7 @@ export async function startBridge(distDir: string, assetsDir?: string, modelsDir
     if (!entry.job.files) return fail(c, 403, 'this run may not write server files');
     try {
       const path = await entry.job.files.resolveWrite(c.req.query('path') ?? '');
-      const name = `${FILE_OUTPUT_PREFIX}${String(++entry.files)}`;
-      entry.outputs.set(name, await fileSink(path));
-      return c.json({ name }, 200);
+      return c.json({ name: adopt(entry, FILE_OUTPUT_PREFIX, await fileSink(path)) }, 200);
     } catch (error) {
       if (error instanceof FileAccessError) return fail(c, error.status, error.message);
       throw error;
@@ -137,9 +142,7 @@ export async function startBridge(distDir: string, assetsDir?: string, modelsDir
         contentType: c.req.query('type') ?? '',
         maxClients,
       });
-      const name = `stream-${String(++entry.files)}`;
-      entry.outputs.set(name, sink);
-      return c.json({ name }, 200);
+      return c.json({ name: adopt(entry, 'stream-', sink) }, 200);
     } catch (error) {
       if (error instanceof OutputRefused) return fail(c, error.status, error.message);
       throw error;
@@ -155,9 +158,7 @@ export async function startBridge(distDir: string, assetsDir?: string, modelsDir
     if (!target.success) return fail(c, 400, 'the object target is malformed');
     try {
       const sink = entry.job.openObject(target.data);
-      const name = `object-${String(++entry.files)}`;
-      entry.outputs.set(name, sink);
-      return c.json({ name }, 200);
+      return c.json({ name: adopt(entry, 'object-', sink) }, 200);
     } catch (error) {
       if (error instanceof OutputRefused) return fail(c, error.status, error.message);
       throw error;
