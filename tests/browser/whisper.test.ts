@@ -62,11 +62,14 @@ async function run(samples: Float32Array, params: Record<string, unknown>) {
   const registry = new NodeRegistry([feed(samples), whisper, ...testNodes(recorder)]);
   const session = new Session(pipeline, { registry, host, statsIntervalMs: 0 });
   const progress: unknown[] = [];
+  const vadEvents: { type_id: string; data: Record<string, unknown> }[] = [];
   session.on((e) => {
-    if (e.event === 'nodetelemetry' && e.type_id === 'model.progress') progress.push(e.data);
+    if (e.event !== 'nodetelemetry') return;
+    if (e.type_id === 'model.progress') progress.push(e.data);
+    if (e.type_id.startsWith('vad.')) vadEvents.push({ type_id: e.type_id, data: e.data as Record<string, unknown> });
   });
   const result = await session.result();
-  return { result, packets: recorder.get('out'), progress };
+  return { result, packets: recorder.get('out'), progress, vadEvents };
 }
 
 async function speech() {
@@ -85,11 +88,12 @@ describe('plugin::native::whisper (transformers.js, tiny random Whisper)', () =>
 
   it('one Transcription per spoken phrase, at the phrase’s time', async () => {
     const { samples, spans } = await speech();
-    const { result, packets, progress } = await run(samples, {
+    const { result, packets, progress, vadEvents } = await run(samples, {
       model_path: 'models/whisper-tiny-random',
       language: 'es',
       max_new_tokens: 8,
       min_silence_duration_ms: 500,
+      emit_vad_events: true,
     });
     expect(result.state, String(result.error)).toBe('done');
     expect(packets).toHaveLength(PHRASES.length);
@@ -107,12 +111,22 @@ describe('plugin::native::whisper (transformers.js, tiny random Whisper)', () =>
       expect(Math.abs((segment?.start ?? 0) / 1000 - (spans[i]?.startMs ?? 0)), `phrase ${i}`).toBeLessThanOrEqual(150);
       expect((segment?.end ?? 0) / 1000).toBeGreaterThan((spans[i]?.endMs ?? 0) - 150);
       expect(packet.meta.timestamp).toBe(segment?.start);
+      // emit_vad_events: StreamKit's out-of-band speech_start / speech_end telemetry, one pair per segment.
+      const [started, ended] = [vadEvents[2 * i], vadEvents[2 * i + 1]];
+      expect(started?.type_id).toBe('vad.speech_start');
+      expect(started?.data.start_time_ms).toBe((segment?.start ?? 0) / 1000);
+      expect(ended?.type_id).toBe('vad.speech_end');
+      expect(ended?.data.segment_id).toBe(started?.data.segment_id);
+      expect(ended?.data.end_time_ms).toBe((segment?.end ?? 0) / 1000);
+      expect(ended?.data.reason).toMatch(i === PHRASES.length - 1 ? /^(silence|end_of_stream)$/ : /^silence$/);
     }
+    expect(vadEvents).toHaveLength(2 * PHRASES.length);
   }, 120_000);
 
   it('names the model it cannot find, the folder it looked for and where', async () => {
-    const { result } = await run(new Float32Array(16_000), { model_path: 'models/ggml-base.en-q5_1.bin' });
+    const { result, vadEvents } = await run(new Float32Array(16_000), { model_path: 'models/ggml-base.en-q5_1.bin' });
     expect(result.state).toBe('failed');
+    expect(vadEvents).toEqual([]);
     expect(String(result.error?.message)).toMatch(
       /\[plugin::native::whisper#stt\] start: the Whisper model 'models\/whisper-base\.en' \(model_path 'models\/ggml-base\.en-q5_1\.bin'\) could not be loaded.*--models/,
     );

@@ -18,9 +18,13 @@ export interface SegmenterOptions {
   frameMs: number;
 }
 
-/** A speech boundary: `start` (once confirmed) or `end` (with the segment's length). */
+/** Why a segment ended: enough silence, `maxSpeechMs` reached, or the stream ended (StreamKit's reasons). */
+export type SpeechEndReason = 'silence' | 'max_duration' | 'end_of_stream';
+
+/** A speech boundary: `start` (once confirmed) or `end` (with the segment's length and why). */
 export type SpeechEvent =
-  { type: 'start'; atMs: number } | { type: 'end'; atMs: number; startMs: number; durationMs: number };
+  | { type: 'start'; atMs: number }
+  | { type: 'end'; atMs: number; startMs: number; durationMs: number; reason: SpeechEndReason };
 
 /** What one frame turned out to be, and the boundaries it settled. */
 export interface FrameVerdict {
@@ -73,23 +77,23 @@ export class SpeechSegmenter {
     }
     const silentFor = this.#silenceSinceMs === undefined ? 0 : end - this.#silenceSinceMs;
     if (silentFor >= o.minSilenceMs) {
-      this.#close(this.#silenceSinceMs ?? end, events);
+      this.#close(this.#silenceSinceMs ?? end, 'silence', events);
       return { speech: false, confirmed, events };
     }
-    if (end - start >= o.maxSpeechMs) this.#close(end, events);
+    if (end - start >= o.maxSpeechMs) this.#close(end, 'max_duration', events);
     return { speech: true, confirmed, events };
   }
 
   /** Closes an open segment at the end of the stream. */
   flush(atMs: number): SpeechEvent[] {
     const events: SpeechEvent[] = [];
-    if (this.#startMs !== undefined) this.#close(this.#silenceSinceMs ?? atMs, events);
+    if (this.#startMs !== undefined) this.#close(this.#silenceSinceMs ?? atMs, 'end_of_stream', events);
     return events;
   }
 
-  #close(endMs: number, events: SpeechEvent[]): void {
+  #close(endMs: number, reason: SpeechEndReason, events: SpeechEvent[]): void {
     const start = this.#startMs ?? endMs;
-    if (this.#confirmed) events.push({ type: 'end', atMs: endMs, startMs: start, durationMs: endMs - start });
+    if (this.#confirmed) events.push({ type: 'end', atMs: endMs, startMs: start, durationMs: endMs - start, reason });
     this.#startMs = undefined;
     this.#confirmed = false;
     this.#silenceSinceMs = undefined;

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Micros, NodeContext } from '../../engine';
 import { closePacket, defineNode, micros } from '../../engine';
 import { readPlanar } from '../media/audio-data';
+import type { SpeechEvent } from './speech-segments';
 import { SpeechSegmenter } from './speech-segments';
 import { FRAME, mono, sharedVad, STREAMKIT_DEFAULT_VAD, VAD_RATE } from './vad';
 import type { ModelWorker } from './model-worker';
@@ -41,7 +42,7 @@ const params = z.strictObject({
   gpu_device: z.number().int().min(0).max(7).default(0),
   suppress_blank: z.boolean().default(true),
   suppress_non_speech_tokens: z.boolean().default(true),
-  /** Accepted for StreamKit; VAD events come from `plugin::native::vad`. */
+  /** Report speech start/end as telemetry (`vad.speech_start`, `vad.speech_end`), as StreamKit does; not on a pin. */
   emit_vad_events: z.boolean().default(false),
 });
 type Params = z.infer<typeof params>;
@@ -61,6 +62,44 @@ function sharedWhisper(ctx: NodeContext<Params>): Promise<ModelWorker<WhisperApi
     spawn: () => new Worker(new URL('./whisper.worker.ts', import.meta.url), { type: 'module', name: 'weft-whisper' }),
     what: `the Whisper model 'models/${folder}' (model_path '${ctx.params.model_path}')`,
   });
+}
+
+/** StreamKit's out-of-band VAD events of its Whisper node: `vad.speech_start` and `vad.speech_end` telemetry. */
+function vadTelemetry(ctx: NodeContext<Params>) {
+  let counter = 0;
+  let segmentId: string | undefined;
+  let startMs = 0;
+  return {
+    start(atMs: number, probability: number): void {
+      counter += 1;
+      startMs = Math.round(atMs);
+      segmentId = `seg-${startMs}-${counter}`;
+      ctx.telemetry({
+        type_id: 'vad.speech_start',
+        data: {
+          segment_id: segmentId,
+          start_time_ms: startMs,
+          speech_probability: probability,
+          threshold: ctx.params.vad_threshold,
+        },
+      });
+    },
+    end(e: Extract<SpeechEvent, { type: 'end' }>): void {
+      if (segmentId === undefined) return;
+      const end = Math.round(e.atMs);
+      ctx.telemetry({
+        type_id: 'vad.speech_end',
+        data: {
+          segment_id: segmentId,
+          start_time_ms: startMs,
+          end_time_ms: end,
+          duration_ms: end - startMs,
+          reason: e.reason,
+        },
+      });
+      segmentId = undefined;
+    },
+  };
 }
 
 export const whisper = defineNode({
@@ -92,6 +131,7 @@ export const whisper = defineNode({
           frameMs: (FRAME * 1000) / VAD_RATE,
         });
         const out = io.output('out');
+        const vadEvents = p.emit_vad_events ? vadTelemetry(ctx) : undefined;
         const language = model.loaded.multilingual ? p.language : undefined;
         /** Samples since `heldFromMs` (a pre-roll while silent, the segment while speaking). */
         let held: Float32Array[] = [];
@@ -150,7 +190,11 @@ export const whisper = defineNode({
             const atMs = originMs + (framed * 1000) / VAD_RATE;
             framed += FRAME;
             for (const e of segments.push(probability, atMs).events) {
-              if (e.type === 'end') await emit(e.startMs, e.atMs);
+              if (e.type === 'start') vadEvents?.start(e.atMs, probability);
+              else {
+                vadEvents?.end(e);
+                await emit(e.startMs, e.atMs);
+              }
             }
           }
           // While silent, keep only the pre-roll: memory stays flat between segments.
@@ -168,7 +212,11 @@ export const whisper = defineNode({
           }
         }
         const last = (originMs ?? 0) + (framed * 1000) / VAD_RATE;
-        for (const e of segments.flush(last)) if (e.type === 'end') await emit(e.startMs, e.atMs);
+        for (const e of segments.flush(last)) {
+          if (e.type !== 'end') continue;
+          vadEvents?.end(e);
+          await emit(e.startMs, e.atMs);
+        }
       },
       async close() {
         await vadStream?.close();
