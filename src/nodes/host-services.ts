@@ -9,19 +9,26 @@ import { ASSETS_URL_PATH, isAssetPath } from '../engine';
 /** Adapters that are software renderers: slower than Weft's CPU paths, so not offered as a GPU. */
 const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|software|basic render/i;
 
+/** This context's WebGPU adapter (window or Worker), its name, and whether it is a software renderer; or why there is none. */
+export async function gpuAdapter(): Promise<
+  { adapter: GPUAdapter; name: string; software: boolean } | { adapter: null; reason: string }
+> {
+  const gpu = (globalThis.navigator as (Navigator & { gpu?: GPU }) | undefined)?.gpu;
+  if (!gpu) return { adapter: null, reason: 'this browser has no WebGPU' };
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return { adapter: null, reason: 'no WebGPU adapter is available' };
+  const info = adapter.info;
+  const name = [info.vendor, info.architecture, info.description, info.device].filter(Boolean).join(' ') || 'fallback';
+  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return { adapter, name, software: fallback || SOFTWARE_ADAPTER.test(name) };
+}
+
 /** A WebGPU device on a hardware adapter, or why there is none. */
 export async function browserGpu(): Promise<GpuAccess> {
-  const gpu = (globalThis.navigator as (Navigator & { gpu?: GPU }) | undefined)?.gpu;
-  if (!gpu) return { device: null, reason: 'this browser has no WebGPU' };
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) return { device: null, reason: 'no WebGPU adapter is available' };
-  const info = adapter.info;
-  const name = [info.vendor, info.architecture, info.description, info.device].filter(Boolean).join(' ');
-  const fallback = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  if (fallback || SOFTWARE_ADAPTER.test(name)) {
-    return { device: null, reason: `only a software adapter is available (${name || 'fallback'})` };
-  }
-  const device = await adapter.requestDevice();
+  const found = await gpuAdapter();
+  if (!found.adapter) return { device: null, reason: found.reason };
+  if (found.software) return { device: null, reason: `only a software adapter is available (${found.name})` };
+  const device = await found.adapter.requestDevice();
   return { device };
 }
 

@@ -6,9 +6,10 @@ import fontUrl from '@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.
 import boldUrl from '@fontsource/dejavu-sans/files/dejavu-sans-latin-700-normal.woff2?url';
 import { commands } from 'vitest/browser';
 import markUrl from '../../samples/images/weft-mark.png?url';
-import type { ByteSink, NodeHost, SessionResult } from '../../src/engine';
-import { BUNDLED_FONT_ASSETS, BUNDLED_MARK_ASSET, parsePipeline, Session } from '../../src/engine';
+import type { AnyNodeDefinition, ByteSink, NodeHost, Packet, Pipeline, SessionResult } from '../../src/engine';
+import { BUNDLED_FONT_ASSETS, BUNDLED_MARK_ASSET, NodeRegistry, parsePipeline, Session } from '../../src/engine';
 import { createRegistry } from '../../src/nodes';
+import { emitterNode, Recorder, testNodes } from '../support/fakes';
 
 declare module 'vitest/browser' {
   interface BrowserCommands {
@@ -98,6 +99,44 @@ export async function testModelAsset(path: string): Promise<Blob> {
   if (!response.ok || response.headers.get('content-type')?.includes('text/html'))
     throw new Error(`no asset '${path}' (HTTP 404)`);
   return response.blob();
+}
+
+/** What one node made of its input: the run's result, its output packets, its telemetry. */
+export interface NodeRun {
+  result: SessionResult;
+  packets: Packet[];
+  telemetry: { type_id: string; data: Record<string, unknown> }[];
+}
+
+/** Sends `input` through one node (`kind`, from `nodes`, with `params`, id `node`) with the tiny test models as assets. */
+export async function runThroughNode(
+  nodes: AnyNodeDefinition[],
+  kind: string,
+  params: Record<string, unknown>,
+  input: Packet[],
+): Promise<NodeRun> {
+  const recorder = new Recorder();
+  const pipeline: Pipeline = {
+    mode: 'oneshot',
+    nodes: { src: { kind: 'test::emit' }, node: { kind, params }, out: { kind: 'test::collect' } },
+    connections: [
+      { from_node: 'src', from_pin: 'out', to_node: 'node', to_pin: 'in' },
+      { from_node: 'node', from_pin: 'out', to_node: 'out', to_pin: 'in' },
+    ],
+  };
+  const host: NodeHost = { openAsset: testModelAsset };
+  const registry = new NodeRegistry([
+    emitterNode(input, 0, { kind: input[0]?.kind ?? 'any' }),
+    ...nodes,
+    ...testNodes(recorder),
+  ]);
+  const session = new Session(pipeline, { registry, host, statsIntervalMs: 0 });
+  const telemetry: NodeRun['telemetry'] = [];
+  session.on((e) => {
+    if (e.event === 'nodetelemetry') telemetry.push({ type_id: e.type_id, data: e.data as Record<string, unknown> });
+  });
+  const result = await session.result();
+  return { result, packets: recorder.get('out'), telemetry };
 }
 
 /** A growable in-memory byte sink that honours positioned writes. */

@@ -4,12 +4,10 @@
  * its time, in order; empty input skipped; a model that is not there named with where Weft looks.
  */
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import type { NodeHost, Packet, Pipeline } from '../../src/engine';
-import { defineNode, micros, NodeRegistry, Session } from '../../src/engine';
+import type { Packet } from '../../src/engine';
+import { micros } from '../../src/engine';
 import { helsinki, nllb, nllbFolder } from '../../src/nodes/ml/translate';
-import { Recorder, testNodes } from '../support/fakes';
-import { testModelAsset } from './harness';
+import { runThroughNode } from './harness';
 
 const INPUT: Packet[] = [
   { kind: 'text', text: 'Good morning.', meta: { timestamp: micros(0) } },
@@ -23,55 +21,25 @@ const INPUT: Packet[] = [
   },
 ];
 
-const source = defineNode({
-  kind: 'test::sentences',
-  version: 1,
-  description: 'Sends text and a transcription.',
-  categories: ['test'],
-  params: z.strictObject({}),
-  inputs: [],
-  outputs: [{ name: 'out', produces: { kind: 'text' }, cardinality: 'broadcast' }],
-  create: () => ({
-    async run(io) {
-      for (const packet of INPUT) await io.output('out').send(packet);
-    },
-  }),
-});
-
-async function run(params: Record<string, unknown>, kind = 'plugin::native::helsinki') {
-  const recorder = new Recorder();
-  const pipeline: Pipeline = {
-    mode: 'oneshot',
-    nodes: {
-      src: { kind: 'test::sentences' },
-      mt: { kind, params },
-      out: { kind: 'test::collect' },
-    },
-    connections: [
-      { from_node: 'src', from_pin: 'out', to_node: 'mt', to_pin: 'in' },
-      { from_node: 'mt', from_pin: 'out', to_node: 'out', to_pin: 'in' },
-    ],
-  };
-  const host: NodeHost = { openAsset: testModelAsset };
-  const registry = new NodeRegistry([source, helsinki, nllb, ...testNodes(recorder)]);
-  const result = await new Session(pipeline, { registry, host, statsIntervalMs: 0 }).result();
-  return { result, packets: recorder.get('out') };
-}
+const run = (params: Record<string, unknown>, kind = 'plugin::native::helsinki') =>
+  runThroughNode([helsinki, nllb], kind, params, INPUT);
 
 describe('plugin::native::helsinki (transformers.js, tiny random OPUS-MT)', () => {
   it('translates each text and transcription into one Text at its time', async () => {
-    const { result, packets } = await run({ model_dir: 'models/opus-mt-tiny-random', max_length: 10 });
+    const { result, packets, telemetry } = await run({ model_dir: 'models/opus-mt-tiny-random', max_length: 10 });
     expect(result.state, String(result.error)).toBe('done');
     expect(packets.map((p) => p.kind)).toEqual(['text', 'text']);
     expect(packets.map((p) => p.meta.timestamp)).toEqual([0, 1_000_000]);
     for (const p of packets) if (p.kind === 'text') expect(typeof p.text).toBe('string');
+    // This Chromium has no WebGPU adapter: the model says it runs on WebAssembly, and why.
+    expect(telemetry.at(-1)?.data).toMatchObject({ model: 'opus-mt-tiny-random', status: 'loaded', device: 'wasm' });
   }, 60_000);
 
   it('names the model it cannot find and where Weft looks', async () => {
     const { result } = await run({ model_dir: 'models/opus-mt-en-es' });
     expect(result.state).toBe('failed');
     expect(String(result.error?.message)).toMatch(
-      /\[plugin::native::helsinki#mt\] start: the translation model 'models\/opus-mt-en-es' could not be loaded.*--models/,
+      /\[plugin::native::helsinki#node\] start: the translation model 'models\/opus-mt-en-es' could not be loaded.*--models/,
     );
   }, 60_000);
 });
@@ -99,6 +67,6 @@ describe('plugin::native::nllb (transformers.js, tiny random NLLB)', () => {
       'plugin::native::nllb',
     );
     expect(bad.result.state).toBe('failed');
-    expect(String(bad.result.error?.message)).toMatch(/plugin::native::nllb#mt.*"fra_Latn" is not valid/);
+    expect(String(bad.result.error?.message)).toMatch(/plugin::native::nllb#node.*"fra_Latn" is not valid/);
   }, 60_000);
 });

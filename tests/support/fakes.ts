@@ -209,8 +209,8 @@ export function testRegistry(recorder = new Recorder()): { registry: NodeRegistr
 /** Microseconds helper for expectations. */
 export const us = (n: number): Micros => micros(n);
 
-/** A `test::emit` node that sends the given packets in order, `gapMs` apart (real time). */
-export function emitterNode(packets: Packet[], gapMs = 0): AnyNodeDefinition {
+/** A `test::emit` node that sends the given packets in order, `gapMs` apart (real time), on a pin that produces `produces`. */
+export function emitterNode(packets: Packet[], gapMs = 0, produces: PacketType = { kind: 'any' }): AnyNodeDefinition {
   return defineNode({
     kind: 'test::emit',
     version: 1,
@@ -218,7 +218,7 @@ export function emitterNode(packets: Packet[], gapMs = 0): AnyNodeDefinition {
     categories: ['test'],
     params: z.strictObject({}),
     inputs: [],
-    outputs: [{ name: 'out', produces: { kind: 'any' }, cardinality: 'broadcast' }],
+    outputs: [{ name: 'out', produces, cardinality: 'broadcast' }],
     create: () => ({
       async run(io) {
         for (const p of packets) {

@@ -5,6 +5,7 @@
  * transformers.js's environment and this Worker's `fetch`).
  */
 import { env } from '@huggingface/transformers';
+import { gpuAdapter } from '../host-services';
 // transformers.js pins its own onnxruntime-web build; its runtime files must match it.
 import ortMjs from '../../../node_modules/@huggingface/transformers/node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasm from '../../../node_modules/@huggingface/transformers/node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm?url';
@@ -80,4 +81,35 @@ export function progressReporter(report: (progress: ModelProgress) => void): (in
       ...(i.total !== undefined ? { total: i.total } : {}),
     });
   };
+}
+
+/** Where a model should run: `auto` (WebGPU on a hardware adapter, else WebAssembly), `gpu` (WebGPU on any adapter), `cpu` (WebAssembly). */
+export type ModelDeviceChoice = 'auto' | 'gpu' | 'cpu';
+
+/** Where a model runs, and why there. */
+export interface ModelDevice {
+  device: 'webgpu' | 'wasm';
+  reason: string;
+}
+
+/**
+ * Loads a model with `load` on the device `choice` picks: WebGPU where this Worker has a hardware
+ * adapter (or any adapter, for `gpu`), else onnxruntime's WebAssembly backend. When WebGPU was only
+ * the automatic pick and loading on it fails, the model loads on WebAssembly, and the reason says why.
+ */
+export async function loadOnDevice<T>(
+  choice: ModelDeviceChoice,
+  load: (device: ModelDevice['device']) => Promise<T>,
+): Promise<{ model: T } & ModelDevice> {
+  const wasm = async (reason: string) => ({ model: await load('wasm'), device: 'wasm' as const, reason });
+  if (choice === 'cpu') return wasm('the pipeline asks for the CPU');
+  const found = await gpuAdapter();
+  if (!found.adapter) return wasm(found.reason);
+  if (found.software && choice === 'auto') return wasm(`only a software WebGPU adapter is available (${found.name})`);
+  try {
+    return { model: await load('webgpu'), device: 'webgpu', reason: `WebGPU on ${found.name}` };
+  } catch (error) {
+    if (choice === 'gpu') throw error;
+    return wasm(`WebGPU on ${found.name} failed (${(error as Error).message})`);
+  }
 }

@@ -7,8 +7,9 @@
 import { z } from 'zod';
 import type { AnyNodeDefinition, NodeContext } from '../../engine';
 import { closePacket, defineNode } from '../../engine';
+import type { ModelDeviceChoice } from './model-files';
 import type { ModelWorker } from './model-worker';
-import { sharedModelWorker } from './model-worker';
+import { deviceChoice, sharedModelWorker } from './model-worker';
 import type { TranslateApi } from './translate.worker';
 
 /** The model folder a StreamKit `model_dir`/`model_path` names, under the host's `models/`. */
@@ -16,9 +17,14 @@ export function modelFolder(path: string): string {
   return path.replace(/^(?:\.\/)?models\//, '').replace(/\/+$/, '');
 }
 
-function sharedTranslator(ctx: NodeContext<unknown>, modelPath: string): Promise<ModelWorker<TranslateApi, void>> {
+function sharedTranslator(
+  ctx: NodeContext<unknown>,
+  modelPath: string,
+  device: ModelDeviceChoice,
+): Promise<ModelWorker<TranslateApi, object>> {
   const folder = modelFolder(modelPath);
-  return sharedModelWorker<TranslateApi, void>(ctx, {
+  return sharedModelWorker<TranslateApi, object>(ctx, {
+    device,
     key: 'translate',
     folder,
     spawn: () =>
@@ -28,7 +34,7 @@ function sharedTranslator(ctx: NodeContext<unknown>, modelPath: string): Promise
 }
 
 /** A translation node kind: `model` names the folder; `languages` the codes it passes (NLLB). */
-function translationNode<P extends { max_length: number }>(spec: {
+function translationNode<P extends { max_length: number; device?: string | undefined }>(spec: {
   kind: string;
   description: string;
   params: z.ZodType<P>;
@@ -45,7 +51,7 @@ function translationNode<P extends { max_length: number }>(spec: {
     outputs: [{ name: 'out', produces: { kind: 'text' }, cardinality: 'broadcast' }],
     // The model loads while the node is initializing, which the stall watchdog waits for.
     create: async (ctx) => {
-      const { api } = await sharedTranslator(ctx, spec.model(ctx.params));
+      const { api } = await sharedTranslator(ctx, spec.model(ctx.params), deviceChoice(ctx.params.device));
       return {
         async run(io) {
           const out = io.output('out');
@@ -68,11 +74,14 @@ function translationNode<P extends { max_length: number }>(spec: {
   });
 }
 
+/** StreamKit's device param: `cpu` is WebAssembly, `cuda` WebGPU; unset or `auto`, WebGPU where there is a hardware adapter. */
+const DEVICE = z.enum(['cpu', 'cuda', 'auto']).optional();
+
 /** StreamKit's `plugin::native::helsinki`: an OPUS-MT model for one language pair. */
 export const helsinki = translationNode({
   kind: 'plugin::native::helsinki',
   description:
-    'Translates text or transcriptions with an OPUS-MT (Marian) model for one language pair, on transformers.js (WebAssembly).',
+    'Translates text or transcriptions with an OPUS-MT (Marian) model for one language pair, on transformers.js (WebGPU or WebAssembly).',
   params: z.strictObject({
     /** The model folder under the host's models (a transformers.js OPUS-MT export, e.g. `models/opus-mt-en-es`). */
     model_dir: z.string().min(1).default('models/opus-mt-en-es'),
@@ -85,8 +94,7 @@ export const helsinki = translationNode({
       .string()
       .regex(/^[a-z]{2,3}$/, "a language code such as 'es'")
       .default('es'),
-    /** Accepted for StreamKit; the model runs on WebAssembly here. */
-    device: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
+    device: DEVICE,
     device_index: z.number().int().min(0).max(7).default(0),
     /** Most tokens a translation may have. */
     max_length: z.number().int().min(1).max(2048).default(512),
@@ -105,7 +113,7 @@ export function nllbFolder(path: string): string {
 export const nllb = translationNode({
   kind: 'plugin::native::nllb',
   description:
-    'Translates text or transcriptions with an NLLB model (NLLB language codes such as eng_Latn, spa_Latn), on transformers.js (WebAssembly).',
+    'Translates text or transcriptions with an NLLB model (NLLB language codes such as eng_Latn, spa_Latn), on transformers.js (WebGPU or WebAssembly).',
   params: z.strictObject({
     /** The model folder under the host's models; StreamKit's `-ct2-int8` name maps to the folder without it. */
     model_path: z.string().default('models/nllb-200-distilled-600M-ct2-int8'),
@@ -117,10 +125,10 @@ export const nllb = translationNode({
       .string()
       .regex(/^[a-z]{3}_[A-Z][a-z]{3}$/, "an NLLB code such as 'spa_Latn'")
       .default('spa_Latn'),
-    /** Accepted for StreamKit; the model runs greedy decoding on WebAssembly here. */
+    /** Accepted for StreamKit; the model runs greedy decoding here. */
     beam_size: z.number().int().min(1).max(10).default(1),
     num_threads: z.number().int().min(0).max(32).default(0),
-    device: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
+    device: DEVICE,
     device_index: z.number().int().min(0).max(7).default(0),
     /** Most tokens a translation may have (Weft's). */
     max_length: z.number().int().min(1).max(1024).default(256),

@@ -1,13 +1,13 @@
 /**
  * Text translation with transformers.js (OPUS-MT / Marian, NLLB) in a Worker of its own, on
- * onnxruntime-web's WebAssembly backend. Model files are asked of the node's host (its asset
+ * onnxruntime-web (WebGPU where there is a hardware adapter, else WebAssembly). Model files are asked of the node's host (its asset
  * service), never of a hub. Side effect (entry file): exposes the API with comlink.
  */
 import { expose } from 'comlink';
 import type { TranslationPipeline } from '@huggingface/transformers';
 import { pipeline } from '@huggingface/transformers';
-import type { ModelProgress } from './model-files';
-import { answerModelFiles, progressReporter } from './model-files';
+import type { ModelDevice, ModelDeviceChoice, ModelProgress } from './model-files';
+import { answerModelFiles, loadOnDevice, progressReporter } from './model-files';
 
 let open: ((path: string) => Promise<Blob>) | undefined;
 answerModelFiles(() => open);
@@ -21,19 +21,20 @@ export interface TranslateApi {
     folder: string,
     files: (path: string) => Promise<Blob>,
     progress: (progress: ModelProgress) => void,
-  ): Promise<void>;
+    choice: ModelDeviceChoice,
+  ): Promise<ModelDevice>;
   /** `text` translated; NLLB models take `src_lang` / `tgt_lang` codes, OPUS-MT ones a fixed pair. */
   translate(text: string, options: { maxNewTokens: number; srcLang?: string; tgtLang?: string }): Promise<string>;
 }
 
 const api: TranslateApi = {
-  async load(folder, files, progress) {
+  async load(folder, files, progress, choice) {
     open = files;
-    translator = await pipeline('translation', folder, {
-      dtype: 'fp32',
-      device: 'wasm',
-      progress_callback: progressReporter(progress),
-    });
+    const loaded = await loadOnDevice(choice, (device) =>
+      pipeline('translation', folder, { dtype: 'fp32', device, progress_callback: progressReporter(progress) }),
+    );
+    translator = loaded.model;
+    return { device: loaded.device, reason: loaded.reason };
   },
   async translate(text, options) {
     if (!translator) throw new Error('no translation model is loaded');

@@ -10,7 +10,7 @@ import { closePacket, defineNode, micros } from '../../engine';
 import { sendSpeech } from './speech-out';
 import { modelFolder } from './translate';
 import type { ModelWorker } from './model-worker';
-import { sharedModelWorker } from './model-worker';
+import { deviceChoice, sharedModelWorker } from './model-worker';
 import type { VitsApi } from './vits.worker';
 
 const params = z.strictObject({
@@ -23,14 +23,17 @@ const params = z.strictObject({
   noise_scale_w: z.number().min(0).max(2).default(0.8),
   length_scale: z.number().min(0.1).max(5).default(1),
   num_threads: z.number().int().min(1).max(16).default(4),
+  /** Where the model runs (sherpa-onnx's providers; `cuda`/`tensorrt` mean WebGPU); unset, WebGPU where there is a hardware adapter. */
+  execution_provider: z.enum(['auto', 'cpu', 'cuda', 'tensorrt']).optional(),
   /** Shorter texts wait to be joined with the next (StreamKit's sentence batching). */
   min_sentence_length: z.number().int().min(0).max(1000).default(10),
 });
 type Params = z.infer<typeof params>;
 
-function sharedVits(ctx: NodeContext<Params>): Promise<ModelWorker<VitsApi, void>> {
+function sharedVits(ctx: NodeContext<Params>): Promise<ModelWorker<VitsApi, object>> {
   const folder = modelFolder(ctx.params.model_dir);
-  return sharedModelWorker<VitsApi, void>(ctx, {
+  return sharedModelWorker<VitsApi, object>(ctx, {
+    device: deviceChoice(ctx.params.execution_provider),
     key: 'vits',
     folder,
     spawn: () => new Worker(new URL('./vits.worker.ts', import.meta.url), { type: 'module', name: 'weft-vits' }),
@@ -42,7 +45,7 @@ export const piper = defineNode({
   kind: 'plugin::native::piper',
   version: 1,
   description:
-    'Text to speech with a VITS model (transformers.js, WebAssembly): each sentence becomes mono audio at the model’s rate.',
+    'Text to speech with a VITS model (transformers.js, WebGPU or WebAssembly): each sentence becomes mono audio at the model’s rate.',
   categories: ['ml', 'audio'],
   params,
   inputs: [{ name: 'in', accepts: [{ kind: 'text' }, { kind: 'transcription' }], cardinality: 'one' }],

@@ -14,7 +14,7 @@ import type { SpeechEvent } from './speech-segments';
 import { SpeechSegmenter } from './speech-segments';
 import { FRAME, mono, sharedVad, STREAMKIT_DEFAULT_VAD, VAD_RATE } from './vad';
 import type { ModelWorker } from './model-worker';
-import { sharedModelWorker } from './model-worker';
+import { deviceChoice, sharedModelWorker } from './model-worker';
 import type { WhisperApi } from './whisper.worker';
 
 /** Audio kept from before a segment's onset, so its first syllable is not cut (ms). */
@@ -38,7 +38,8 @@ const params = z.strictObject({
   max_new_tokens: z.number().int().min(1).max(440).default(224),
   /** Accepted for StreamKit; transformers.js decides these itself. */
   n_threads: z.number().int().min(0).max(32).default(0),
-  use_gpu: z.boolean().default(false),
+  /** WebGPU (true) or WebAssembly (false); unset, WebGPU where there is a hardware adapter. */
+  use_gpu: z.boolean().optional(),
   gpu_device: z.number().int().min(0).max(7).default(0),
   suppress_blank: z.boolean().default(true),
   suppress_non_speech_tokens: z.boolean().default(true),
@@ -57,6 +58,7 @@ export function whisperFolder(modelPath: string): string {
 function sharedWhisper(ctx: NodeContext<Params>): Promise<ModelWorker<WhisperApi, { multilingual: boolean }>> {
   const folder = whisperFolder(ctx.params.model_path);
   return sharedModelWorker<WhisperApi, { multilingual: boolean }>(ctx, {
+    device: deviceChoice(ctx.params.use_gpu),
     key: 'whisper',
     folder,
     spawn: () => new Worker(new URL('./whisper.worker.ts', import.meta.url), { type: 'module', name: 'weft-whisper' }),
@@ -106,7 +108,7 @@ export const whisper = defineNode({
   kind: 'plugin::native::whisper',
   version: 1,
   description:
-    'Speech to text (Whisper on transformers.js, WebAssembly): Silero VAD cuts 16 kHz audio into speech segments, each one Transcription packet with its time.',
+    'Speech to text (Whisper on transformers.js, WebGPU or WebAssembly): Silero VAD cuts 16 kHz audio into speech segments, each one Transcription packet with its time.',
   categories: ['ml', 'audio'],
   params,
   inputs: [{ name: 'in', accepts: [{ kind: 'raw_audio' }], cardinality: 'one' }],

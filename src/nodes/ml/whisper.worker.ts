@@ -1,13 +1,13 @@
 /**
  * Speech to text with transformers.js (Whisper family) in a Worker of its own, on
- * onnxruntime-web's WebAssembly backend. Model files are asked of the node's host (its asset
+ * onnxruntime-web (WebGPU where there is a hardware adapter, else WebAssembly). Model files are asked of the node's host (its asset
  * service, `models/<folder>/…`), never of a hub. Side effect (entry file): exposes the API with comlink.
  */
 import { expose } from 'comlink';
 import type { AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { pipeline } from '@huggingface/transformers';
-import type { ModelProgress } from './model-files';
-import { answerModelFiles, progressReporter } from './model-files';
+import type { ModelDevice, ModelDeviceChoice, ModelProgress } from './model-files';
+import { answerModelFiles, loadOnDevice, progressReporter } from './model-files';
 
 let open: ((path: string) => Promise<Blob>) | undefined;
 answerModelFiles(() => open);
@@ -21,21 +21,25 @@ export interface WhisperApi {
     folder: string,
     files: (path: string) => Promise<Blob>,
     progress: (progress: ModelProgress) => void,
-  ): Promise<{ multilingual: boolean }>;
+    choice: ModelDeviceChoice,
+  ): Promise<{ multilingual: boolean } & ModelDevice>;
   /** The text of one speech segment (16 kHz mono). */
   transcribe(samples: Float32Array, options: { language?: string; maxNewTokens: number }): Promise<string>;
 }
 
 const api: WhisperApi = {
-  async load(folder, files, progress) {
+  async load(folder, files, progress, choice) {
     open = files;
-    asr = await pipeline('automatic-speech-recognition', folder, {
-      dtype: 'fp32',
-      device: 'wasm',
-      progress_callback: progressReporter(progress),
-    });
+    const loaded = await loadOnDevice(choice, (device) =>
+      pipeline('automatic-speech-recognition', folder, {
+        dtype: 'fp32',
+        device,
+        progress_callback: progressReporter(progress),
+      }),
+    );
+    asr = loaded.model;
     const config = asr.model.generation_config as { is_multilingual?: boolean } | undefined;
-    return { multilingual: config?.is_multilingual === true };
+    return { multilingual: config?.is_multilingual === true, device: loaded.device, reason: loaded.reason };
   },
   async transcribe(samples, options) {
     if (!asr) throw new Error('no Whisper model is loaded');
