@@ -3,12 +3,14 @@
  * WebAssembly backend) in headless Chromium, on a minute of espeak-ng speech with pauses, beside
  * ffmpeg's silencedetect (an energy gate, the nearest thing ffmpeg has) on the same file. RTF =
  * processing time / audio duration: below 1 is faster than real time. Whisper's RTF needs a model
- * folder (WEFT_MODELS), which this machine does not have; on a GPU machine the VAD still runs on
- * WASM (Silero is too small for WebGPU to pay).
+ * folder (WEFT_MODELS), which this machine does not have; it is measured on WASM (use_gpu: false)
+ * and, on a machine with a GPU, on WebGPU (use_gpu: true). The VAD runs on WASM everywhere (Silero
+ * is too small for WebGPU to pay).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { hasGpu } from '../scripts/chromium.js';
 import { median, openBenchPage } from './bench-page';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -83,20 +85,29 @@ async function main(): Promise<void> {
         '  plugin::native::whisper: no model folder configured (WEFT_MODELS=DIR with whisper-tiny.en, whisper-base.en …)',
       );
     }
+    const devices: [string, boolean][] = [
+      ['WASM', false],
+      ...(hasGpu() ? [['WebGPU', true] as [string, boolean]] : []),
+    ];
     for (const name of whispers) {
-      const stt = `
+      for (const [device, useGpu] of devices) {
+        const stt = `
 mode: oneshot
 nodes:
   in: { kind: streamkit::http_input }
   wav: { kind: containers::wav::demuxer, needs: in }
-  stt: { kind: plugin::native::whisper, params: { model_path: models/${name} }, needs: wav }
+  stt: { kind: plugin::native::whisper, params: { model_path: models/${name}, use_gpu: ${useGpu} }, needs: wav }
   out: { kind: core::sink, needs: stt }
 `;
-      await page.runWeft(stt, path); // warm-up: the model loads once
-      const times: number[] = [];
-      for (let i = 0; i < RUNS; i++) times.push((await page.runWeft(stt, path)).seconds);
-      const t = median(times);
-      console.log(`  weft plugin::native::whisper (${name}, WASM)  ${t.toFixed(2)} s  RTF ${(t / seconds).toFixed(3)}`);
+        const warm = await page.runWeft(stt, path); // warm-up: the model loads once
+        if (warm.state !== 'done') throw new Error(`whisper ${name} on ${device}: ${warm.error ?? warm.state}`);
+        const times: number[] = [];
+        for (let i = 0; i < RUNS; i++) times.push((await page.runWeft(stt, path)).seconds);
+        const t = median(times);
+        console.log(
+          `  weft plugin::native::whisper (${name}, ${device})  ${t.toFixed(2)} s  RTF ${(t / seconds).toFixed(3)}`,
+        );
+      }
     }
   } finally {
     await page.close();
