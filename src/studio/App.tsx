@@ -14,6 +14,7 @@ import type { EngineApi } from './engine.worker';
 import { downloadYaml, initialText, SAMPLES, sampleName, shareLink } from './files';
 import { GraphEditor } from './GraphEditor';
 import { HelpDialog } from './HelpDialog';
+import { ModelsDialog } from './ModelsDialog';
 import { Inspector } from './Inspector';
 import type { EditorEdge } from './model';
 import { autoLayout, fromYaml, toYaml } from './model';
@@ -48,6 +49,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
   const [selectedEdge, setSelectedEdge] = createSignal<EditorEdge>();
   const [message, setMessage] = createSignal<{ text: string; kind: 'info' | 'error' }>();
   const [help, setHelp] = createSignal(false);
+  const [modelsOpen, setModelsOpen] = createSignal(false);
   const [offer, setOffer] = createSignal<{ name: string; text: string }>();
   const [shareUrl, setShareUrl] = createSignal('');
   let fitView: (() => void) | undefined;
@@ -185,6 +187,7 @@ export function App(props: { engine: Remote<EngineApi> }) {
           layout: () => history.commit(autoLayout(model())),
           fit: () => fitView?.(),
           toggleHelp: () => setHelp((h) => !h),
+          toggleModels: () => setModelsOpen((m) => !m),
         }}
       />
       <Show when={view() === 'convert'}>
@@ -289,6 +292,9 @@ export function App(props: { engine: Remote<EngineApi> }) {
       </main>
       <Show when={help()}>
         <HelpDialog onClose={() => setHelp(false)} />
+      </Show>
+      <Show when={modelsOpen()}>
+        <ModelsDialog onClose={() => setModelsOpen(false)} say={say} />
       </Show>
       <input type="hidden" data-share-url value={shareUrl()} />
     </div>

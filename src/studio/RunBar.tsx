@@ -57,6 +57,21 @@ export function RunBar(props: { doc: StudioDocument; run: RunControl }) {
           </span>
         )}
       </Show>
+      <For each={Object.values(run.downloads()).filter((d) => !d.done)}>
+        {(d) => (
+          <span class="download" data-file={`${d.folder}/${d.file}`}>
+            ⇣ {d.folder}/{d.file}{' '}
+            <progress max={d.total ?? undefined} value={d.total === null ? undefined : d.loaded} />{' '}
+            {(d.loaded / 1e6).toFixed(1)}
+            {d.total === null ? '' : ` / ${(d.total / 1e6).toFixed(1)}`} MB
+          </span>
+        )}
+      </For>
+      <Show when={Object.values(run.downloads()).some((d) => d.done)}>
+        <span class="muted downloaded">
+          {Object.values(run.downloads()).filter((d) => d.done).length} model file(s) downloaded and kept
+        </span>
+      </Show>
       <Show when={run.progress() !== null && run.running()}>
         <span class="muted">{((run.progress() ?? 0) * 100).toFixed(0)}%</span>
       </Show>

@@ -17,6 +17,7 @@ export interface ToolbarActions {
   layout(): void;
   fit(): void;
   toggleHelp(): void;
+  toggleModels(): void;
 }
 
 export function Toolbar(props: {
@@ -74,6 +75,9 @@ export function Toolbar(props: {
           Fit
         </button>
       </Show>
+      <button onClick={() => a.toggleModels()} title="Model folders kept in this browser">
+        Models
+      </button>
       <button onClick={() => a.toggleHelp()} title="Keyboard shortcuts (?)">
         ?
       </button>

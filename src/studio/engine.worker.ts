@@ -6,6 +6,8 @@
 import { expose, transfer } from 'comlink';
 import type { BatchOperation, ByteSink, Issue, NodeDescription, Packet, PacketTap } from '../engine';
 import { checkPipelineText, DEFAULT_OUTPUT_TYPE, PipelineRun } from '../engine';
+import type { ModelTransfer } from './model-store';
+import { openStoredModel } from './model-store';
 import { browserGpu, createRegistry, jobIo, openAsset, originRelay, RUN_HOOKS } from '../nodes';
 import { readPipelineTag } from '../nodes/containers/pipeline-tag';
 
@@ -32,7 +34,9 @@ export type RunEvent =
     }
   | { type: 'preview'; node: string; frame: ImageBitmap }
   | { type: 'level'; node: string; rms: number }
-  | { type: 'telemetry'; node: string; type_id: string; data: unknown };
+  | { type: 'telemetry'; node: string; type_id: string; data: unknown }
+  /** A model file copying from a URL folder the studio keeps (model-store.ts). */
+  | ({ type: 'download' } & ModelTransfer);
 
 /** How a run in the tab ended. */
 export interface RunResult {
@@ -164,7 +168,9 @@ const api: EngineApi = {
           return Promise.resolve(file.stream());
         },
         gpu: browserGpu,
-        openAsset,
+        // Model folders the studio keeps come first (downloading a URL folder's file on first use), then the server's.
+        openAsset: async (path, signal) =>
+          (await openStoredModel(path, signal, (t) => onEvent({ type: 'download', ...t }))) ?? openAsset(path, signal),
         moqRelay: originRelay,
         openOutput: (name, type) => {
           const sink = new BlobSink();

@@ -10,6 +10,7 @@ import type { Captures } from './capture';
 import { openCaptures } from './capture';
 import type { StudioDocument } from './document';
 import type { EngineApi, RunEvent } from './engine.worker';
+import type { ModelTransfer } from './model-store';
 import { extensionFor } from './files';
 import type { GraphModel } from './model';
 import { diffBatch } from './model';
@@ -51,6 +52,8 @@ export function createRunControl(
   const [serverJob, setServerJob] = createSignal<ServerJobView>();
   const [remoteId, setRemoteId] = createSignal<string>();
   const [telemetry, setTelemetry] = createSignal<TelemetryLine[]>([]);
+  /** Model files downloading for this run, by `folder/file` (kept once done, so the bar shows what came). */
+  const [downloads, setDownloads] = createSignal<Record<string, ModelTransfer>>({});
   const addTelemetry = (node: string, type_id: string, data: unknown) =>
     setTelemetry((old) =>
       [{ at: Date.now(), node, type_id, summary: summarize(data) }, ...old].slice(0, TELEMETRY_LINES),
@@ -110,6 +113,7 @@ export function createRunControl(
       setFrame(undefined);
       setLevel(undefined);
       setProgress(null);
+      setDownloads({});
     });
     const track = seriesTracker();
     let stillTaken = false;
@@ -128,6 +132,10 @@ export function createRunControl(
         setProgress(event.fraction);
         setSeries((old) => track(event.nodes, old) ?? old);
       } else if (event.type === 'telemetry') addTelemetry(event.node, event.type_id, event.data);
+      else if (event.type === 'download') {
+        const { type: _type, ...transfer } = event;
+        setDownloads((d) => ({ ...d, [`${transfer.folder}/${transfer.file}`]: transfer }));
+      }
     };
     let captures: Captures | undefined;
     try {
@@ -203,6 +211,7 @@ export function createRunControl(
     level,
     series,
     telemetry,
+    downloads,
     progress,
     serverJob,
     remoteId,
