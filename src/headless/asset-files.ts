@@ -4,12 +4,13 @@
  * resolved) must stay inside the root. Runs in Node.
  */
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { extname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { ASSETS_URL_PATH, BUNDLED_FONT_ASSETS, BUNDLED_MARK_ASSET, isAssetPath } from '../engine';
 
 const require = createRequire(import.meta.url);
@@ -50,9 +51,46 @@ export async function resolveAsset(root: string, name: string): Promise<string |
 /** Assets named `models/…` come from the models folder (`--models DIR`) when there is one. */
 export const MODELS_PREFIX = 'models/';
 
+/** The models folder's own map (`DIR/models.json`), read at each request so edits apply at once. */
+export const MODELS_MAP_FILE = 'models.json';
+
+const FolderName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a folder name (letters, digits, . _ -)');
+const ModelsMap = z.strictObject({
+  /** Names pipelines ask for → the folder that answers (`whisper-base.en` → `whisper-tiny.en`). */
+  aliases: z.record(FolderName, FolderName).default({}),
+});
+
+/** The folder under `modelsDir` that answers model `name`: itself, or what models.json maps it to. */
+async function mappedModel(modelsDir: string, name: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(join(modelsDir, MODELS_MAP_FILE), 'utf8');
+  } catch {
+    return name; // no map
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${MODELS_MAP_FILE} in the models folder is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const parsed = ModelsMap.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${MODELS_MAP_FILE} in the models folder: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`);
+  }
+  const slash = name.indexOf('/');
+  const folder = slash < 0 ? name : name.slice(0, slash);
+  const to = parsed.data.aliases[folder];
+  return to === undefined ? name : `${to}${name.slice(folder.length)}`;
+}
+
 /**
  * Routes serving `root` (else Weft's bundled assets) under `ASSETS_URL_PATH`, and `models/<name>`
- * from `modelsDir` first (a Hugging Face–style model folder). Assets are never served as HTML.
+ * from `modelsDir` first (a Hugging Face–style model folder, or the one `models.json` maps the name
+ * to: StreamKit's model names onto the folders there). Assets are never served as HTML.
  */
 export function assetFiles(root: string | undefined, modelsDir?: string) {
   const app = new Hono();
@@ -63,10 +101,16 @@ export function assetFiles(root: string | undefined, modelsDir?: string) {
     } catch {
       return c.text('not found', 404);
     }
+    let model: string | undefined;
+    if (modelsDir && name.startsWith(MODELS_PREFIX)) {
+      try {
+        model = await mappedModel(modelsDir, name.slice(MODELS_PREFIX.length));
+      } catch (error) {
+        return c.text((error as Error).message, 500);
+      }
+    }
     const path =
-      (modelsDir && name.startsWith(MODELS_PREFIX)
-        ? await resolveAsset(modelsDir, name.slice(MODELS_PREFIX.length))
-        : undefined) ??
+      (modelsDir && model !== undefined ? await resolveAsset(modelsDir, model) : undefined) ??
       (root ? await resolveAsset(root, name) : undefined) ??
       BUNDLED_ASSET_FILES.get(name);
     if (!path) return c.text(`no asset '${name}'`, 404);

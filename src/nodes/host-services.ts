@@ -32,6 +32,9 @@ export async function browserGpu(): Promise<GpuAccess> {
   return { device };
 }
 
+/** How much of a server's error text an asset error quotes. */
+const MAX_ASSET_ERROR_CHARS = 300;
+
 /** Opens the asset `path` from the origin this code was served from. */
 export async function openAsset(path: string, signal: AbortSignal): Promise<Blob> {
   if (!isAssetPath(path)) {
@@ -39,7 +42,11 @@ export async function openAsset(path: string, signal: AbortSignal): Promise<Blob
   }
   const url = new URL(`${ASSETS_URL_PATH}${path}`, globalThis.location.origin);
   const response = await fetch(url, { signal });
-  if (!response.ok) throw new Error(`asset '${path}' could not be read (HTTP ${response.status})`);
+  if (!response.ok) {
+    // A server-side problem (a broken models.json) says what it is.
+    const why = response.status >= 500 ? `: ${(await response.text()).slice(0, MAX_ASSET_ERROR_CHARS)}` : '';
+    throw new Error(`asset '${path}' could not be read (HTTP ${response.status}${why})`);
+  }
   return response.blob();
 }
 

@@ -122,7 +122,7 @@ export function ModelsDialog(props: { onClose: () => void; say: (text: string, k
       <div class="model-add">
         <input
           aria-label="Model folder name"
-          placeholder="folder name (optional for a picked folder)"
+          placeholder="folder name"
           value={name()}
           onInput={(e) => setName(e.currentTarget.value)}
         />

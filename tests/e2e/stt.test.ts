@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,10 +39,12 @@ steps:
 let server: Awaited<ReturnType<typeof testServer>>;
 let bare: Awaited<ReturnType<typeof testServer>>;
 let speech: Uint8Array<ArrayBuffer>;
+let modelsDir: string;
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weft-stt-'));
   const models = join(dir, 'models');
+  modelsDir = models;
   makeTinyWhisper(models, 'whisper-tiny.en');
   makeTinyMarian(models, 'opus-mt-en-es');
   // Two phrases with 1.5 s of silence before, between and after, as Ogg/Opus.
@@ -94,9 +96,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function transcribe(base: string): Promise<{ status: number; body: string }> {
+async function transcribe(base: string, config = STT): Promise<{ status: number; body: string }> {
   const form = new FormData();
-  form.append('config', STT);
+  form.append('config', config);
   form.append('media', new Blob([speech]), 'speech.ogg');
   const response = await fetch(`${base}/api/v1/process`, { method: 'POST', body: form });
   return { status: response.status, body: await response.text() };
@@ -116,6 +118,23 @@ describe('plugin::native::whisper on the server', () => {
     expect(lines[0]?.segments[0]?.start_time_ms).toBeLessThan(1800);
     expect(lines[1]?.segments[0]?.start_time_ms).toBeGreaterThan((lines[0]?.segments[0]?.end_time_ms ?? 0) + 1000);
     for (const line of lines) expect(typeof line.text).toBe('string');
+  }, 120_000);
+
+  it('models.json in the models folder maps StreamKit’s default Whisper name onto the folder there', async () => {
+    const config = STT.replace('models/ggml-tiny.en-q5_1.bin', 'models/ggml-base.en-q5_1.bin');
+    const missing = await transcribe(server.url, config);
+    expect(missing.body).toMatch(/the Whisper model 'models\/whisper-base\.en'/);
+    await writeFile(
+      join(modelsDir, 'models.json'),
+      JSON.stringify({ aliases: { 'whisper-base.en': 'whisper-tiny.en' } }),
+    );
+    try {
+      const { status, body } = await transcribe(server.url, config);
+      expect(status, body).toBe(200);
+      expect(body.trim().split('\n')).toHaveLength(2);
+    } finally {
+      await rm(join(modelsDir, 'models.json'));
+    }
   }, 120_000);
 
   it('translates each sentence with StreamKit’s helsinki node (models/opus-mt-en-es from the folder)', async () => {

@@ -150,6 +150,7 @@ describe('studio model folders', () => {
     const row = page.locator('tr[data-model="whisper-base.en"]');
     await row.waitFor();
     expect(await row.innerText()).toContain(`${filesUrl}/whisper-tiny-random/`);
+    await page.screenshot({ path: `${ARTIFACTS}/studio-models.png` });
     await page.click('.models button:has-text("Close")');
 
     await captions(page, 'studio-captions-url.png');

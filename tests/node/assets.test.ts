@@ -100,4 +100,26 @@ describe('models folder (--models DIR)', () => {
     // Other assets still come from the asset root.
     expect((await app.request(`${ASSETS_URL_PATH}fonts/Test.ttf`)).status).toBe(200);
   });
+
+  it('models.json maps the names pipelines ask for onto folders there, and a broken map is named', async () => {
+    const models = await mkdtemp(join(tmpdir(), 'weft-models-map-'));
+    await mkdir(join(models, 'whisper-tiny.en', 'onnx'), { recursive: true });
+    await writeFile(join(models, 'whisper-tiny.en', 'config.json'), '{"tiny":true}');
+    await writeFile(join(models, 'models.json'), JSON.stringify({ aliases: { 'whisper-base.en': 'whisper-tiny.en' } }));
+    const app = assetFiles(undefined, models);
+    const mapped = await app.request(`${ASSETS_URL_PATH}models/whisper-base.en/config.json`);
+    expect(mapped.status).toBe(200);
+    expect(await mapped.text()).toBe('{"tiny":true}');
+    expect((await app.request(`${ASSETS_URL_PATH}models/whisper-tiny.en/config.json`)).status).toBe(200);
+    expect((await app.request(`${ASSETS_URL_PATH}models/whisper-small/config.json`)).status).toBe(404);
+    // A map cannot lead out of the folder.
+    await writeFile(join(models, 'models.json'), JSON.stringify({ aliases: { x: '..' } }));
+    const escape = await app.request(`${ASSETS_URL_PATH}models/x/config.json`);
+    expect(escape.status).toBe(500);
+    expect(await escape.text()).toMatch(/^models\.json in the models folder: aliases\.x a folder name/);
+    await writeFile(join(models, 'models.json'), '{ not json');
+    expect(await (await app.request(`${ASSETS_URL_PATH}models/x/config.json`)).text()).toMatch(
+      /^models\.json in the models folder is not JSON/,
+    );
+  });
 });

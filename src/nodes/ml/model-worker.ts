@@ -73,7 +73,7 @@ export function sharedModelWorker<Api extends ModelLoader<R>, R>(
       } catch (error) {
         worker.terminate();
         throw ctx.error(
-          `${options.what} could not be loaded: ${(error as Error).message}; Weft looks for model folders (Hugging Face layout, ONNX files) in the server's --models folder, then --assets, or the studio's assets`,
+          `${options.what} could not be loaded: ${(error as Error).message}; Weft looks for model folders (Hugging Face layout, ONNX files) in the studio's Models, then the server's --models folder (where models.json may map the name to another folder), then --assets`,
           { phase: 'start', cause: error },
         );
       }
