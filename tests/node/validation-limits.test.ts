@@ -39,11 +39,12 @@ describe('validation bounds', () => {
     const big = checkPipelineText(chain(10_000), registry);
     expect(big.valid).toBe(true);
     expect(Object.keys(big.pipeline?.nodes ?? {})).toHaveLength(10_000);
-    // Quadratic work would make 8x the nodes cost 64x; linear costs about 8x. Compare generously.
+    // Quadratic work would make 8x the nodes cost 64x; linear costs about 8x, up to 25x seen on a
+    // loaded machine (GC, caches). Half the quadratic cost tells them apart.
     for (const variant of [{}, { kind: 'core::passthru' }, { bad: true }]) {
-      const small = fastest(() => checkPipelineText(chain(500, variant), registry));
-      const large = fastest(() => checkPipelineText(chain(4_000, variant), registry), 2);
-      expect(large / small, `variant ${JSON.stringify(variant)}`).toBeLessThan(24);
+      const small = fastest(() => checkPipelineText(chain(500, variant), registry), 5);
+      const large = fastest(() => checkPipelineText(chain(4_000, variant), registry), 3);
+      expect(large / small, `variant ${JSON.stringify(variant)}`).toBeLessThan(32);
     }
   });
 

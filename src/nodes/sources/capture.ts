@@ -38,6 +38,32 @@ export const CAPTURE_DEVICES = {
   'video::screen': 'screen',
 } as const satisfies Record<string, CaptureDevice>;
 
+/** How long a finished capture node keeps closing the frames still coming before it cancels the stream. */
+const DRAIN_MS = 3000;
+
+/**
+ * Closes the frames still in the device stream, until the host stops the track (the stream
+ * ends) or `DRAIN_MS` pass: cancelling at once would leave the frames already queued to the
+ * garbage collector.
+ */
+async function drain(reader: ReadableStreamDefaultReader<VideoFrame | AudioData>): Promise<void> {
+  const deadline = Date.now() + DRAIN_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), DRAIN_MS)));
+  try {
+    while (Date.now() < deadline) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === 'late' || next.done) break;
+      next.value.close();
+    }
+  } catch {
+    // The stream failed: there is nothing left to close.
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel('the pipeline stopped').catch(() => undefined);
+  }
+}
+
 function makeCapture(kind: keyof typeof CAPTURE_DEVICES, description: string): NodeDefinition<Params> {
   const device = CAPTURE_DEVICES[kind];
   const video = device !== 'microphone';
@@ -61,7 +87,12 @@ function makeCapture(kind: keyof typeof CAPTURE_DEVICES, description: string): N
           );
         }
         const reader = stream.getReader();
-        const stop = () => void reader.cancel('the pipeline stopped').catch(() => undefined);
+        let stopped = false;
+        const stop = () => {
+          if (stopped) return;
+          stopped = true;
+          void drain(reader);
+        };
         io.signal.addEventListener('abort', stop, { once: true });
         const out = io.output('out');
         let origin: number | undefined;
@@ -70,6 +101,10 @@ function makeCapture(kind: keyof typeof CAPTURE_DEVICES, description: string): N
           while (ctx.params.frame_count === 0 || sent < ctx.params.frame_count) {
             const { value, done } = await reader.read();
             if (done) break;
+            if (stopped) {
+              value.close();
+              break;
+            }
             origin ??= value.timestamp;
             const timestamp = micros(value.timestamp - origin);
             const duration = value.duration === null ? undefined : micros(value.duration);
@@ -89,7 +124,6 @@ function makeCapture(kind: keyof typeof CAPTURE_DEVICES, description: string): N
         } finally {
           io.signal.removeEventListener('abort', stop);
           stop();
-          reader.releaseLock();
         }
       },
     }),
