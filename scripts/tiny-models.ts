@@ -109,7 +109,22 @@ function whisperEncoder(next: () => number): Uint8Array {
  * The decoder: token embedding plus the mean of the encoder states, then the output projection;
  * no key/value cache (transformers.js feeds one new token a step either way).
  */
+/** Where the tests keep the tiny models; the number changes whenever the models do, so a stale copy is not used. */
+export const TINY_MODELS_DIR = '.weft/test-models-2';
+
+/** Bytes the tiny decoders favour (lowercase letters and space), so their random output reads as words. */
+const WORD_BYTES = [32, ...Array.from({ length: 26 }, (_, i) => 97 + i)];
+/** How much the favoured bytes' logits are raised: far above the random part (about ±4), so they always win. */
+const WORD_BIAS = 12;
+
+/**
+ * A decoder whose next-token logits are (embedding of the token + mean of the encoder states) ·
+ * w_out + a bias that favours `WORD_BYTES`: greedy decoding spells random lowercase words, never
+ * an end token, until the caller's token limit.
+ */
 function whisperDecoder(next: () => number, vocab: number): Uint8Array {
+  const bias = new Float32Array(vocab);
+  for (const b of WORD_BYTES) bias[b] = WORD_BIAS;
   return model({
     name: 'decoder',
     input: [
@@ -117,7 +132,11 @@ function whisperDecoder(next: () => number, vocab: number): Uint8Array {
       value('encoder_hidden_states', FLOAT, ['batch_size', 'encoder_sequence_length', D]),
     ],
     output: [value('logits', FLOAT, ['batch_size', 'decoder_sequence_length', vocab])],
-    initializer: [floats('embed', [vocab, D], next, 1), floats('w_out', [D, vocab], next, 1)],
+    initializer: [
+      floats('embed', [vocab, D], next, 1),
+      floats('w_out', [D, vocab], next, 1),
+      { name: 'b_out', dims: [vocab], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(bias.buffer) },
+    ],
     node: [
       { opType: 'Gather', input: ['embed', 'input_ids'], output: ['x'], attribute: [int('axis', 0)] },
       {
@@ -127,7 +146,8 @@ function whisperDecoder(next: () => number, vocab: number): Uint8Array {
         attribute: [ints('axes', [1]), int('keepdims', 1)],
       },
       { opType: 'Add', input: ['x', 'ctx'], output: ['h'] },
-      { opType: 'MatMul', input: ['h', 'w_out'], output: ['logits'] },
+      { opType: 'MatMul', input: ['h', 'w_out'], output: ['raw'] },
+      { opType: 'Add', input: ['raw', 'b_out'], output: ['logits'] },
     ],
   });
 }
@@ -442,7 +462,7 @@ export function makeTinyVits(dir: string, name = 'vits-tiny-random'): string {
 }
 
 if (process.argv[1]?.endsWith('tiny-models.ts')) {
-  const dir = process.argv[2] ?? '.weft/test-models';
+  const dir = process.argv[2] ?? TINY_MODELS_DIR;
   console.log(makeTinyWhisper(dir));
   console.log(makeTinyMarian(dir));
   console.log(makeTinyVits(dir));

@@ -11,8 +11,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyMarian, makeTinyWhisper } from '../../scripts/tiny-models';
-import { testServer } from './support';
+import { makeTinyMarian, makeTinyNllb, makeTinyVits, makeTinyWhisper } from '../../scripts/tiny-models';
+import { codecs, probeBytes, testServer } from './support';
 
 const STT = `mode: oneshot
 steps:
@@ -47,6 +47,8 @@ beforeAll(async () => {
   modelsDir = models;
   makeTinyWhisper(models, 'whisper-tiny.en');
   makeTinyMarian(models, 'opus-mt-en-es');
+  makeTinyNllb(models, 'nllb-200-distilled-600M');
+  makeTinyVits(models, 'mms-tts-spa');
   // Two phrases with 1.5 s of silence before, between and after, as Ogg/Opus.
   const a = join(dir, 'a.wav');
   const b = join(dir, 'b.wav');
@@ -160,6 +162,47 @@ steps:
     const lines = body.trim().split('\n');
     expect(lines).toHaveLength(3); // one translation per sentence
     for (const line of lines) expect(typeof (JSON.parse(line) as { text: unknown }).text).toBe('string');
+  }, 120_000);
+
+  it('speech to Spanish speech (StreamKit’s speech_to_text_translate shape): Whisper → NLLB → Piper → Opus in WebM', async () => {
+    // StreamKit's Piper folder is a sherpa-onnx export; models.json points it at a transformers.js VITS.
+    await writeFile(
+      join(modelsDir, 'models.json'),
+      JSON.stringify({ aliases: { 'vits-piper-es_MX-claude-high': 'mms-tts-spa' } }),
+    );
+    try {
+      const config = STT.replace(
+        / {2}- kind: core::json_serialize[\s\S]*$/,
+        `  - kind: plugin::native::nllb
+    params: { model_path: models/nllb-200-distilled-600M-ct2-int8, source_language: eng_Latn, target_language: spa_Latn, compute_type: int8, beam_size: 1, max_length: 12 }
+  - kind: plugin::native::piper
+    params: { model_dir: models/vits-piper-es_MX-claude-high, speed: 1.0, num_threads: 4 }
+  - kind: audio::resampler
+    params: { chunk_frames: 960, output_frame_size: 960, target_sample_rate: 48000 }
+  - kind: audio::opus::encoder
+    params: { bitrate: 64000, frame_size: 960 }
+  - kind: containers::webm::muxer
+    params: { channels: 1, chunk_size: 65536, sample_rate: 48000 }
+  - kind: streamkit::http_output
+`,
+      );
+      const form = new FormData();
+      form.append('config', config);
+      form.append('media', new Blob([speech]), 'speech.ogg');
+      const response = await fetch(`${server.url}/api/v1/process`, { method: 'POST', body: form });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect(response.status, new TextDecoder().decode(bytes.slice(0, 500))).toBe(200);
+      const info = await probeBytes(bytes, 'webm');
+      expect(codecs(info)).toEqual(['opus']);
+      expect(info.format.format_name).toContain('webm');
+      // Two phrases, each translated and spoken by the (random) voice: audio, not a header alone.
+      const dir = await mkdtemp(join(tmpdir(), 'weft-s2s-'));
+      await writeFile(join(dir, 'out.webm'), bytes);
+      const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', join(dir, 'out.webm'), '-f', 'f32le', '-ac', '1', '-']);
+      expect(pcm.length / 4 / 48_000).toBeGreaterThan(0.1);
+    } finally {
+      await rm(join(modelsDir, 'models.json'));
+    }
   }, 120_000);
 
   it('without the model, fails naming the node, the model folder and where Weft looks', async () => {

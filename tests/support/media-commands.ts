@@ -8,7 +8,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserCommand } from 'vitest/node';
-import { makeTinyMarian, makeTinyNllb, makeTinyVits, makeTinyWhisper } from '../../scripts/tiny-models';
+import { makeTinyMarian, makeTinyNllb, makeTinyVits, makeTinyWhisper, TINY_MODELS_DIR } from '../../scripts/tiny-models';
 
 const run = promisify(execFile);
 const MEDIA_DIR = '.weft/test-media';
@@ -166,9 +166,9 @@ export const nativeEspeak: BrowserCommand<[text: string, voice: string, wpm: num
   return stdout.toString('base64');
 };
 
-/** Makes (once) the tiny random-weight models of the ML tests under .weft/test-models; returns the folder. */
+/** Makes (once) the tiny random-weight models of the ML tests under TINY_MODELS_DIR; returns the folder. */
 export const tinyModels: BrowserCommand<[]> = () => {
-  const dir = '.weft/test-models';
+  const dir = TINY_MODELS_DIR;
   if (!existsSync(join(dir, 'whisper-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyWhisper(dir);
   if (!existsSync(join(dir, 'opus-mt-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyMarian(dir);
   if (!existsSync(join(dir, 'vits-tiny-random', 'onnx', 'model.onnx'))) makeTinyVits(dir);

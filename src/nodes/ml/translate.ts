@@ -127,6 +127,8 @@ export const nllb = translationNode({
       .default('spa_Latn'),
     /** Accepted for StreamKit; the model runs greedy decoding here. */
     beam_size: z.number().int().min(1).max(10).default(1),
+    /** Accepted for StreamKit (CTranslate2's precision); the model folder's ONNX files run as exported (fp32). */
+    compute_type: z.enum(['auto', 'int8', 'int16', 'float16', 'float32']).default('int8'),
     num_threads: z.number().int().min(0).max(32).default(0),
     device: DEVICE,
     device_index: z.number().int().min(0).max(7).default(0),
