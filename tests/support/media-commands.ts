@@ -8,7 +8,13 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserCommand } from 'vitest/node';
-import { makeTinyMarian, makeTinyNllb, makeTinyVits, makeTinyWhisper, TINY_MODELS_DIR } from '../../scripts/tiny-models';
+import {
+  makeTinyMarian,
+  makeTinyNllb,
+  makeTinyVits,
+  makeTinyWhisper,
+  TINY_MODELS_DIR,
+} from '../../scripts/tiny-models';
 
 const run = promisify(execFile);
 const MEDIA_DIR = '.weft/test-media';
