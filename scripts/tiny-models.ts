@@ -461,10 +461,63 @@ export function makeTinyVits(dir: string, name = 'vits-tiny-random'): string {
   return root;
 }
 
+/** Samples the tiny Kokoro makes per token (10 ms at 24 kHz). */
+const TINY_KOKORO_SAMPLES_PER_TOKEN = 240;
+/** Kokoro's style vector size, and the number of style rows a voice file holds (one per token count). */
+const KOKORO_STYLE = 256;
+const KOKORO_STYLE_ROWS = 510;
+
+/** A StyleTTS 2–shaped graph: input_ids, style and speed in, a waveform out (the style shifts every sample, so voices differ). */
+function kokoroModel(next: () => number, vocab: number): Uint8Array {
+  return model({
+    name: 'kokoro',
+    input: [
+      value('input_ids', INT64, [1, 'sequence_length']),
+      value('style', FLOAT, [1, KOKORO_STYLE]),
+      value('speed', FLOAT, [1]),
+    ],
+    output: [value('waveform', FLOAT, ['num_samples'])],
+    initializer: [floats('embed', [vocab, TINY_KOKORO_SAMPLES_PER_TOKEN], next, 1), int64s('flat', [-1])],
+    node: [
+      { opType: 'Gather', input: ['embed', 'input_ids'], output: ['x'], attribute: [int('axis', 0)] },
+      { opType: 'ReduceMean', input: ['style'], output: ['s'], attribute: [ints('axes', [1]), int('keepdims', 1)] },
+      { opType: 'Add', input: ['x', 's'], output: ['styled'] },
+      { opType: 'Mul', input: ['styled', 'speed'], output: ['paced'] },
+      { opType: 'Reshape', input: ['paced', 'flat'], output: ['r'] },
+      { opType: 'Tanh', input: ['r'], output: ['waveform'] },
+    ],
+  });
+}
+
+/** The voices the tiny Kokoro has (kokoro-js's names); each a file of style rows. */
+export const TINY_KOKORO_VOICES = ['af_heart', 'am_adam'];
+
+/** Writes a tiny Kokoro (onnx-community's Kokoro-82M-ONNX layout, with two voices) in `dir`/`name`; returns its folder. */
+export function makeTinyKokoro(dir: string, name = 'kokoro-tiny-random'): string {
+  const root = join(dir, name);
+  mkdirSync(join(root, 'onnx'), { recursive: true });
+  mkdirSync(join(root, 'voices'), { recursive: true });
+  const vocab = 256 + 1;
+  writeFileSync(join(root, 'onnx', 'model.onnx'), kokoroModel(random(77), vocab));
+  TINY_KOKORO_VOICES.forEach((voice, i) => {
+    const next = random(500 + i);
+    const rows = new Float32Array(KOKORO_STYLE_ROWS * KOKORO_STYLE);
+    // Each voice leans one way, so their audio differs (the style's mean shifts every sample).
+    for (let j = 0; j < rows.length; j++) rows[j] = (next() * 2 - 1) * 0.1 + (i === 0 ? 0.3 : -0.3);
+    writeFileSync(join(root, 'voices', `${voice}.bin`), new Uint8Array(rows.buffer));
+  });
+  const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
+  json('tokenizer.json', byteLevelTokenizer(['$']));
+  json('tokenizer_config.json', { tokenizer_class: 'PreTrainedTokenizer', model_max_length: 512 });
+  json('config.json', { model_type: 'style_text_to_speech_2', architectures: ['StyleTextToSpeech2Model'] });
+  return root;
+}
+
 if (process.argv[1]?.endsWith('tiny-models.ts')) {
   const dir = process.argv[2] ?? TINY_MODELS_DIR;
   console.log(makeTinyWhisper(dir));
   console.log(makeTinyMarian(dir));
   console.log(makeTinyVits(dir));
   console.log(makeTinyNllb(dir));
+  console.log(makeTinyKokoro(dir));
 }

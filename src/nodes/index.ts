@@ -38,6 +38,7 @@ import { espeak } from './ml/espeak';
 import { vad } from './ml/vad';
 import { helsinki, nllb } from './ml/translate';
 import { whisper } from './ml/whisper';
+import { kokoro } from './ml/kokoro';
 import { piper } from './ml/vits-tts';
 import { colorbars } from './video/colorbars';
 import { compositor } from './video/compositor/node';
@@ -114,6 +115,7 @@ export const MEDIA_NODES: readonly AnyNodeDefinition[] = [
   helsinki,
   nllb,
   piper,
+  kokoro,
 ];
 
 /** Transport nodes: MoQ (StreamKit's `transport::moq::*`) and HTTP streaming to MSE players. */

@@ -309,6 +309,14 @@ const FIXTURES: Record<string, Fixture> = {
     check: some,
     badInput: () => tones(1)()[0] as Packet,
   },
+  'plugin::native::kokoro': {
+    params: { model_dir: 'models/kokoro-tiny-random', voice: 'am_adam', min_sentence_length: 0 },
+    host: () => ({ openAsset: testModelAsset }),
+    inputType: { kind: 'text' },
+    input: () => [{ kind: 'text', text: 'Two words.', meta: {} }],
+    check: some,
+    badInput: () => tones(1)()[0] as Packet,
+  },
   'plugin::native::nllb': {
     params: { model_path: 'models/nllb-tiny-random', max_length: 8 },
     host: () => ({ openAsset: testModelAsset }),

@@ -108,17 +108,22 @@ export interface NodeRun {
   telemetry: { type_id: string; data: Record<string, unknown> }[];
 }
 
-/** Sends `input` through one node (`kind`, from `nodes`, with `params`, id `node`) with the tiny test models as assets. */
+/**
+ * Sends `input` through one node (`kind`, from `nodes`, with `params`, id `node`) with the tiny
+ * test models as assets; with `keepFramesOpen`, the caller closes the output's frames.
+ */
 export async function runThroughNode(
   nodes: AnyNodeDefinition[],
   kind: string,
   params: Record<string, unknown>,
   input: Packet[],
+  options: { keepFramesOpen?: boolean } = {},
 ): Promise<NodeRun> {
   const recorder = new Recorder();
+  const collect = options.keepFramesOpen ? { keep_frames_open: true } : {};
   const pipeline: Pipeline = {
     mode: 'oneshot',
-    nodes: { src: { kind: 'test::emit' }, node: { kind, params }, out: { kind: 'test::collect' } },
+    nodes: { src: { kind: 'test::emit' }, node: { kind, params }, out: { kind: 'test::collect', params: collect } },
     connections: [
       { from_node: 'src', from_pin: 'out', to_node: 'node', to_pin: 'in' },
       { from_node: 'node', from_pin: 'out', to_node: 'out', to_pin: 'in' },

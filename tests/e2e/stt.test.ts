@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTinyMarian, makeTinyNllb, makeTinyVits, makeTinyWhisper } from '../../scripts/tiny-models';
+import { makeTinyKokoro, makeTinyMarian, makeTinyNllb, makeTinyVits, makeTinyWhisper } from '../../scripts/tiny-models';
 import { codecs, probeBytes, testServer } from './support';
 
 const STT = `mode: oneshot
@@ -49,6 +49,7 @@ beforeAll(async () => {
   makeTinyMarian(models, 'opus-mt-en-es');
   makeTinyNllb(models, 'nllb-200-distilled-600M');
   makeTinyVits(models, 'mms-tts-spa');
+  makeTinyKokoro(models, 'Kokoro-82M-v1.0-ONNX');
   // Two phrases with 1.5 s of silence before, between and after, as Ogg/Opus.
   const a = join(dir, 'a.wav');
   const b = join(dir, 'b.wav');
@@ -200,6 +201,44 @@ steps:
       await writeFile(join(dir, 'out.webm'), bytes);
       const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', join(dir, 'out.webm'), '-f', 'f32le', '-ac', '1', '-']);
       expect(pcm.length / 4 / 48_000).toBeGreaterThan(0.1);
+    } finally {
+      await rm(join(modelsDir, 'models.json'));
+    }
+  }, 120_000);
+
+  it('text to speech with StreamKit’s kokoro-tts shape (its sherpa-onnx folder mapped onto a Kokoro export)', async () => {
+    await writeFile(
+      join(modelsDir, 'models.json'),
+      JSON.stringify({ aliases: { 'kokoro-multi-lang-v1_1': 'Kokoro-82M-v1.0-ONNX' } }),
+    );
+    try {
+      const form = new FormData();
+      form.append(
+        'config',
+        `mode: oneshot
+steps:
+  - kind: streamkit::http_input
+  - kind: core::text_chunker
+    params: { min_length: 10 }
+  - kind: plugin::native::kokoro
+    params: { model_dir: "models/kokoro-multi-lang-v1_1", speaker_id: 0, speed: 1.0, num_threads: 4 }
+  - kind: audio::resampler
+    params: { chunk_frames: 960, output_frame_size: 960, target_sample_rate: 48000 }
+  - kind: audio::opus::encoder
+  - kind: containers::webm::muxer
+    params: { channels: 1, chunk_size: 65536, sample_rate: 48000, streaming_mode: live }
+  - kind: streamkit::http_output
+`,
+      );
+      form.append('media', new Blob(['The first sentence here. The second one follows.']), 'text.txt');
+      const response = await fetch(`${server.url}/api/v1/process`, { method: 'POST', body: form });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect(response.status, new TextDecoder().decode(bytes.slice(0, 500))).toBe(200);
+      expect(codecs(await probeBytes(bytes, 'webm'))).toEqual(['opus']);
+      const dir = await mkdtemp(join(tmpdir(), 'weft-kokoro-'));
+      await writeFile(join(dir, 'out.webm'), bytes);
+      const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', join(dir, 'out.webm'), '-f', 'f32le', '-ac', '1', '-']);
+      expect(pcm.length / 4 / 48_000).toBeGreaterThan(0.3); // 10 ms per phoneme token, two sentences
     } finally {
       await rm(join(modelsDir, 'models.json'));
     }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserCommand } from 'vitest/node';
 import {
+  makeTinyKokoro,
   makeTinyMarian,
   makeTinyNllb,
   makeTinyVits,
@@ -179,6 +180,7 @@ export const tinyModels: BrowserCommand<[]> = () => {
   if (!existsSync(join(dir, 'opus-mt-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyMarian(dir);
   if (!existsSync(join(dir, 'vits-tiny-random', 'onnx', 'model.onnx'))) makeTinyVits(dir);
   if (!existsSync(join(dir, 'nllb-tiny-random', 'onnx', 'decoder_model_merged.onnx'))) makeTinyNllb(dir);
+  if (!existsSync(join(dir, 'kokoro-tiny-random', 'voices', 'am_adam.bin'))) makeTinyKokoro(dir);
   return Promise.resolve(dir);
 };
 

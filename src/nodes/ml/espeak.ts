@@ -8,10 +8,10 @@
 import { wrap } from 'comlink';
 import type { Remote } from 'comlink';
 import { z } from 'zod';
-import type { Micros, NodeContext } from '../../engine';
-import { closePacket, defineNode, micros } from '../../engine';
+import type { NodeContext } from '../../engine';
+import { defineNode } from '../../engine';
 import type { EspeakApi } from './espeak.worker';
-import { sendSpeech } from './speech-out';
+import { speakSentences } from './speech-out';
 
 /** eSpeak NG's output rate. */
 const RATE = 22_050;
@@ -54,23 +54,14 @@ export const espeak = defineNode({
   create: (ctx) => ({
     async run(io) {
       const { api } = await sharedEspeak(ctx);
-      const out = io.output('out');
-      let next: Micros = micros(0);
-      for await (const packet of io.input('in')) {
-        if (packet.kind !== 'text' && packet.kind !== 'transcription') {
-          closePacket(packet);
-          throw ctx.error(`expects text, got a ${packet.kind} packet`, { pin: 'in' });
-        }
-        const text = packet.text.trim();
-        if (text === '') continue;
-        let samples: Float32Array;
+      const p = ctx.params;
+      await speakSentences(ctx, io, 0, async (text) => {
         try {
-          samples = await api.speak(text, { voice: ctx.params.voice, wpm: ctx.params.speed, pitch: ctx.params.pitch });
+          return { samples: await api.speak(text, { voice: p.voice, wpm: p.speed, pitch: p.pitch }), rate: RATE };
         } catch (error) {
           throw ctx.error(`could not speak '${text.slice(0, 40)}': ${(error as Error).message}`, { cause: error });
         }
-        next = await sendSpeech(out, samples, RATE, micros(Math.max(next, packet.meta.timestamp ?? 0)));
-      }
+      });
     },
   }),
 });

@@ -16,8 +16,16 @@ import ortWasm from '../../../node_modules/@huggingface/transformers/node_module
  */
 const MODEL_ROOT = '/weft-models/';
 
-/** Points transformers.js at the host's models, through `opener()` (the host's asset service, once loaded). */
-export function answerModelFiles(opener: () => ((path: string) => Promise<Blob>) | undefined): void {
+/**
+ * Points transformers.js at the host's models, through `opener()` (the host's asset service, once
+ * loaded). `rewrite` answers a library's own remote URLs (kokoro-js names its voices on a hub) with
+ * a model path under `models/`; any other request off this origin is refused: model Workers
+ * reach nothing on the network.
+ */
+export function answerModelFiles(
+  opener: () => ((path: string) => Promise<Blob>) | undefined,
+  rewrite: (url: string) => string | undefined = () => undefined,
+): void {
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = MODEL_ROOT;
@@ -34,11 +42,18 @@ export function answerModelFiles(opener: () => ((path: string) => Promise<Blob>)
   const modelFetch: typeof fetch = async (input, init) => {
     const raw = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const path = new URL(raw, self.location.href);
-    if (path.origin !== self.location.origin || !path.pathname.startsWith(MODEL_ROOT)) return plainFetch(input, init);
+    const rewritten = rewrite(path.href);
+    const local = path.origin === self.location.origin && path.pathname.startsWith(MODEL_ROOT);
+    if (rewritten === undefined && !local) {
+      if (path.origin === self.location.origin || path.protocol === 'blob:' || path.protocol === 'data:')
+        return plainFetch(input, init);
+      return new Response(`Weft's model Workers fetch nothing off their origin (${path.origin})`, { status: 403 });
+    }
     const open = opener();
     if (!open) return new Response('no model host', { status: 500 });
     try {
-      return new Response(await open(`models/${decodeURIComponent(path.pathname.slice(MODEL_ROOT.length))}`));
+      const name = rewritten ?? decodeURIComponent(path.pathname.slice(MODEL_ROOT.length));
+      return new Response(await open(`models/${name}`));
     } catch (error) {
       return new Response((error as Error).message, { status: 404 });
     }

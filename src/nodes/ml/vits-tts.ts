@@ -5,9 +5,9 @@
  * at the model's rate, timestamps following on. The model folder comes from the host's `models/`.
  */
 import { z } from 'zod';
-import type { Micros, NodeContext } from '../../engine';
-import { closePacket, defineNode, micros } from '../../engine';
-import { sendSpeech } from './speech-out';
+import type { NodeContext } from '../../engine';
+import { defineNode } from '../../engine';
+import { speakSentences } from './speech-out';
 import { modelFolder } from './translate';
 import type { ModelWorker } from './model-worker';
 import { deviceChoice, sharedModelWorker } from './model-worker';
@@ -53,28 +53,6 @@ export const piper = defineNode({
   // The model loads while the node is initializing, which the stall watchdog waits for.
   create: async (ctx) => {
     const { api } = await sharedVits(ctx);
-    return {
-      async run(io) {
-        const out = io.output('out');
-        let next: Micros = micros(0);
-        let pending = '';
-        const speak = async (text: string, at: number): Promise<void> => {
-          const { samples, rate } = await api.speak(text);
-          next = await sendSpeech(out, samples, rate, micros(Math.max(next, at)));
-        };
-        for await (const packet of io.input('in')) {
-          if (packet.kind !== 'text' && packet.kind !== 'transcription') {
-            closePacket(packet);
-            throw ctx.error(`expects text, got a ${packet.kind} packet`, { pin: 'in' });
-          }
-          pending = `${pending} ${packet.text}`.trim();
-          if (pending.length < ctx.params.min_sentence_length) continue;
-          const text = pending;
-          pending = '';
-          await speak(text, packet.meta.timestamp ?? 0);
-        }
-        if (pending !== '') await speak(pending, 0);
-      },
-    };
+    return { run: (io) => speakSentences(ctx, io, ctx.params.min_sentence_length, (text) => api.speak(text)) };
   },
 });
