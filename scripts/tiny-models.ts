@@ -503,7 +503,7 @@ export function makeTinyKokoro(dir: string, name = 'kokoro-tiny-random'): string
     const next = random(500 + i);
     const rows = new Float32Array(KOKORO_STYLE_ROWS * KOKORO_STYLE);
     // Each voice leans one way, so their audio differs (the style's mean shifts every sample).
-    for (let j = 0; j < rows.length; j++) rows[j] = (next() * 2 - 1) * 0.1 + (i === 0 ? 0.3 : -0.3);
+    for (let j = 0; j < rows.length; j++) rows[j] = (next() * 2 - 1) * 0.1 + (i % 2 === 0 ? 0.3 : -0.3);
     writeFileSync(join(root, 'voices', `${voice}.bin`), new Uint8Array(rows.buffer));
   });
   const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));

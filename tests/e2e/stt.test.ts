@@ -244,6 +244,35 @@ steps:
     }
   }, 120_000);
 
+  it('Weft’s voice samples run (speech to text, Kokoro TTS, speech to Spanish speech)', async () => {
+    await writeFile(
+      join(modelsDir, 'models.json'),
+      JSON.stringify({ aliases: { 'whisper-base.en': 'whisper-tiny.en' } }),
+    );
+    try {
+      const post = async (sample: string, media: Blob) => {
+        const form = new FormData();
+        form.append('config', await readFile(`samples/oneshot/${sample}`, 'utf8'));
+        form.append('media', media, 'input');
+        const response = await fetch(`${server.url}/api/v1/process`, { method: 'POST', body: form });
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        expect(response.status, `${sample}: ${new TextDecoder().decode(bytes.slice(0, 300))}`).toBe(200);
+        return bytes;
+      };
+      const lines = new TextDecoder()
+        .decode(await post('speech-to-text.yaml', new Blob([speech])))
+        .trim()
+        .split('\n');
+      expect(lines).toHaveLength(2);
+      const ogg = await post('tts-kokoro.yaml', new Blob(['Hello there. This is Kokoro speaking.']));
+      expect(codecs(await probeBytes(ogg, 'ogg'))).toEqual(['opus']);
+      const webm = await post('speech-translate-es.yaml', new Blob([speech]));
+      expect(codecs(await probeBytes(webm, 'webm'))).toEqual(['opus']);
+    } finally {
+      await rm(join(modelsDir, 'models.json'));
+    }
+  }, 120_000);
+
   it('without the model, fails naming the node, the model folder and where Weft looks', async () => {
     const { status, body } = await transcribe(bare.url);
     expect(status).toBeGreaterThanOrEqual(400);
