@@ -5,7 +5,8 @@
  * first use, with progress in the run bar, and kept: after the URL is gone, a fresh page still runs
  * it. The pipeline is samples/dynamic/live-captions.yaml with a telemetry tap after the speech to
  * text: Chromium's fake microphone plays espeak-ng speech, the tiny random Whisper
- * (scripts/tiny-models.ts) transcribes each phrase, the caption goes to the compositor.
+ * (scripts/tiny-models.ts) transcribes each phrase, the caption goes to the compositor. The voice
+ * activity sample runs on the same microphone.
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -169,6 +170,24 @@ describe('studio model folders', () => {
     expect(await fresh.locator('.runbar .downloaded').count()).toBe(0);
     await fresh.close();
   }, 200_000);
+
+  it('the voice activity sample marks the fake microphone’s speech in the monitor', async () => {
+    await page.fill(
+      'textarea[aria-label="Pipeline YAML"]',
+      readFileSync('samples/dynamic/voice-activity.yaml', 'utf8'),
+    );
+    await page.waitForSelector('.node[data-node="events"]');
+    await expect.poll(() => page.locator('.yaml .status').textContent()).toContain('valid');
+    await page.click('button:has-text("Run in tab")');
+    // The microphone plays two phrases, the first after 1 s of silence, looping.
+    const started = page.locator('.monitor .telemetry li', { hasText: 'speech_start' }).first();
+    const ended = page.locator('.monitor .telemetry li', { hasText: 'speech_end' }).first();
+    await started.waitFor({ timeout: 30_000 });
+    await ended.waitFor({ timeout: 30_000 });
+    expect(await ended.innerText()).toMatch(/events\s+\S*speech_end.*"duration_ms":\d{3,}/);
+    await page.click('.runbar button:has-text("Stop")');
+    await page.waitForSelector('.runbar button:has-text("Run in tab"):not([disabled])');
+  }, 60_000);
 
   it('logged no page errors', () => {
     expect(problems).toEqual([]);
