@@ -8,6 +8,8 @@
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from 'quickjs-emscripten-core';
 
+/** How long Weft's own setup code in the VM (console, prelude) may take, whatever the script's timeout_ms. */
+const SETUP_TIMEOUT_MS = 5000;
 /** WebAssembly pages (64 KiB) the QuickJS build needs before any script runs (16 MiB). */
 const BASE_PAGES = 256;
 const PAGE_BYTES = 65536;
@@ -143,9 +145,12 @@ export class ScriptSandbox {
     };
     try {
       const probe = new ScriptSandbox(runtime, vm, vm.undefined, limits.timeoutMs);
-      probe.#eval(CONSOLE, 'weft-console.js');
+      // Weft's own setup code is not the script's time: on a loaded machine it may take longer
+      // than a short timeout_ms.
+      const setup = Math.max(limits.timeoutMs, SETUP_TIMEOUT_MS);
+      probe.#eval(CONSOLE, 'weft-console.js', setup);
       probe.#eval(source, 'script.js');
-      probe.#eval(PRELUDE, 'weft-prelude.js');
+      probe.#eval(PRELUDE, 'weft-prelude.js', setup);
       return sandbox(vm.getProp(vm.global, '__weft_call'));
     } catch (error) {
       vm.dispose();
@@ -154,9 +159,9 @@ export class ScriptSandbox {
     }
   }
 
-  #deadline(): void {
-    const end = Date.now() + this.#timeoutMs;
-    this.#runtime.setInterruptHandler(() => this.#timeoutMs > 0 && Date.now() > end);
+  #deadline(ms = this.#timeoutMs): void {
+    const end = Date.now() + ms;
+    this.#runtime.setInterruptHandler(() => ms > 0 && Date.now() > end);
   }
 
   #unwrap(result: ReturnType<QuickJSContext['evalCode']>, where: string): QuickJSHandle {
@@ -184,8 +189,8 @@ export class ScriptSandbox {
     throw new ScriptStop('error', `${where}: ${message}`);
   }
 
-  #eval(code: string, file: string): void {
-    this.#deadline();
+  #eval(code: string, file: string, timeoutMs = this.#timeoutMs): void {
+    this.#deadline(timeoutMs);
     this.#unwrap(this.#vm.evalCode(code, file), file === 'script.js' ? 'the script' : file).dispose();
   }
 
