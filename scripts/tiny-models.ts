@@ -110,21 +110,35 @@ function whisperEncoder(next: () => number): Uint8Array {
  * no key/value cache (transformers.js feeds one new token a step either way).
  */
 /** Where the tests keep the tiny models; the number changes whenever the models do, so a stale copy is not used. */
-export const TINY_MODELS_DIR = '.weft/test-models-2';
+export const TINY_MODELS_DIR = '.weft/test-models-3';
 
-/** Bytes the tiny decoders favour (lowercase letters and space), so their random output reads as words. */
-const WORD_BYTES = [32, ...Array.from({ length: 26 }, (_, i) => 97 + i)];
-/** How much the favoured bytes' logits are raised: far above the random part (about ±4), so they always win. */
-const WORD_BIAS = 12;
+/**
+ * What every tiny decoder says: greedy decoding follows this text one byte token at a time (each
+ * byte appears once, so the last token tells where it is), then the end token. Short, so the
+ * tests stay quick on a loaded machine, and never empty, so voice chains run through to audio.
+ */
+export const TINY_DECODER_TEXT = 'quick brown';
+/** How far the next byte of `TINY_DECODER_TEXT` is raised over the random logits (about ±4). */
+const CHAIN_BIAS = 12;
 
 /**
  * A decoder whose next-token logits are (embedding of the token + mean of the encoder states) ·
- * w_out + a bias that favours `WORD_BYTES`: greedy decoding spells random lowercase words, never
- * an end token, until the caller's token limit.
+ * w_out, plus `CHAIN_BIAS` on the token that follows the last one in `TINY_DECODER_TEXT` (any
+ * other token starts it; its last byte is followed by `eos`).
  */
-function whisperDecoder(next: () => number, vocab: number): Uint8Array {
-  const bias = new Float32Array(vocab);
-  for (const b of WORD_BYTES) bias[b] = WORD_BIAS;
+function whisperDecoder(next: () => number, vocab: number, eos: number): Uint8Array {
+  const chain = [...TINY_DECODER_TEXT].map((c) => c.charCodeAt(0));
+  const states = chain.length + 1;
+  const stateOf = new Float32Array(vocab * states);
+  for (let t = 0; t < vocab; t++) stateOf[t * states + chain.indexOf(t) + 1] = 1;
+  const follow = new Float32Array(states * vocab);
+  for (let state = 0; state < states; state++) follow[state * vocab + (chain[state] ?? eos)] = CHAIN_BIAS;
+  const tensor = (name: string, data: Float32Array, dims: number[]): Tensor => ({
+    name,
+    dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    rawData: new Uint8Array(data.buffer),
+  });
   return model({
     name: 'decoder',
     input: [
@@ -135,7 +149,8 @@ function whisperDecoder(next: () => number, vocab: number): Uint8Array {
     initializer: [
       floats('embed', [vocab, D], next, 1),
       floats('w_out', [D, vocab], next, 1),
-      { name: 'b_out', dims: [vocab], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(bias.buffer) },
+      tensor('state_of', stateOf, [vocab, states]),
+      tensor('follow', follow, [states, vocab]),
     ],
     node: [
       { opType: 'Gather', input: ['embed', 'input_ids'], output: ['x'], attribute: [int('axis', 0)] },
@@ -147,7 +162,10 @@ function whisperDecoder(next: () => number, vocab: number): Uint8Array {
       },
       { opType: 'Add', input: ['x', 'ctx'], output: ['h'] },
       { opType: 'MatMul', input: ['h', 'w_out'], output: ['raw'] },
-      { opType: 'Add', input: ['raw', 'b_out'], output: ['logits'] },
+      // Where each token stands in the text, and the bias that says what follows it.
+      { opType: 'Gather', input: ['state_of', 'input_ids'], output: ['state'], attribute: [int('axis', 0)] },
+      { opType: 'MatMul', input: ['state', 'follow'], output: ['chain'] },
+      { opType: 'Add', input: ['raw', 'chain'], output: ['logits'] },
     ],
   });
 }
@@ -223,7 +241,7 @@ export function makeTinyWhisper(dir: string, name = 'whisper-tiny-random'): stri
   const vocab = 256 + special.length;
   const next = random(1234);
   writeFileSync(join(root, 'onnx', 'encoder_model.onnx'), whisperEncoder(next));
-  writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab));
+  writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab, id('<|endoftext|>')));
   const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
   json('tokenizer.json', byteLevelTokenizer(special));
   json('tokenizer_config.json', {
@@ -314,7 +332,7 @@ export function makeTinyMarian(dir: string, name = 'opus-mt-tiny-random'): strin
   const [eos, unk, pad] = [256, 257, 258];
   const next = random(4321);
   writeFileSync(join(root, 'onnx', 'encoder_model.onnx'), marianEncoder(next, vocab));
-  writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab));
+  writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab, eos));
   const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
   json(
     'tokenizer.json',
@@ -364,7 +382,7 @@ export function makeTinyNllb(dir: string, name = 'nllb-tiny-random'): string {
   const id = (token: string) => 256 + special.indexOf(token);
   const next = random(2468);
   writeFileSync(join(root, 'onnx', 'encoder_model.onnx'), marianEncoder(next, vocab));
-  writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab));
+  writeFileSync(join(root, 'onnx', 'decoder_model_merged.onnx'), whisperDecoder(next, vocab, id('</s>')));
   const json = (file: string, data: unknown) => writeFileSync(join(root, file), JSON.stringify(data, null, 1));
   json(
     'tokenizer.json',
