@@ -7,8 +7,17 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * Dependencies that only Workers and lazily loaded nodes import, so Vite's first scan misses them.
+ * Found mid-run, they make the dev server bundle its dependencies again and reload the page: a
+ * Worker that had loaded transformers.js from the first bundle then got kokoro-js with a second copy
+ * of it (whose settings point at a hub), and the Kokoro model failed to load. The tests share it.
+ */
+export const LATE_DEPS = ['@huggingface/transformers', 'kokoro-js', 'onnxruntime-web/wasm', 'espeak-ng', 'hono/client'];
+
 export default defineConfig({
   plugins: [solid()],
+  optimizeDeps: { include: LATE_DEPS },
   worker: { format: 'es' },
   server: { headers: isolation, host: '127.0.0.1' },
   preview: { headers: isolation, host: '127.0.0.1' },

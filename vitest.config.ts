@@ -2,6 +2,7 @@ import { playwright } from '@vitest/browser-playwright';
 import solid from 'vite-plugin-solid';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, chromiumPath } from './scripts/chromium.js';
+import { LATE_DEPS } from './vite.config';
 
 /** WebGPU with frame import on any machine: Vulkan, on SwiftShader when no GPU is there. */
 const WEBGPU_TEST_ARGS = [
@@ -16,6 +17,7 @@ import { mediaCommands } from './tests/support/media-commands';
 function browserProject(name: string, include: string[], args: string[]) {
   return {
     plugins: [solid()],
+    optimizeDeps: { include: LATE_DEPS },
     test: {
       name,
       include,
